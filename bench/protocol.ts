@@ -1,0 +1,157 @@
+/**
+ * The probe protocol: the only contract between the harness (host side) and the probe
+ * (container side). The harness hands each side a plan; the client prints one result
+ * line per case. Both directions are validated where they are read.
+ */
+import { z } from 'zod';
+import { MIN_MESSAGE_BYTES } from './frame.js';
+
+export const PROTOCOL_VERSION = 1;
+/** Every result line starts with this marker, so it can be picked out of container logs. */
+export const RESULT_LINE_PREFIX = 'PODIPC_RESULT ';
+
+const probeKind = z.enum(['latency', 'throughput']);
+const topology = z.enum(['same-pod', 'cross-pod']);
+
+export const planCaseSchema = z.object({
+  caseIndex: z.number().int().nonnegative(),
+  probe: probeKind,
+  messageBytes: z.number().int().min(MIN_MESSAGE_BYTES),
+});
+
+export const planSchema = z.object({
+  protocolVersion: z.literal(PROTOCOL_VERSION),
+  role: z.enum(['server', 'client']),
+  mechanism: z.string().min(1),
+  variant: z.string().min(1).optional(),
+  topology,
+  /** Which independent run (process pair) of the case this is, from 0. */
+  run: z.number().int().nonnegative(),
+  cases: z.array(planCaseSchema).min(1),
+  budget: z.object({
+    warmupMs: z.number().nonnegative(),
+    measureMs: z.number().positive(),
+    setupTimeoutMs: z.number().positive(),
+  }),
+  dirs: z.object({
+    /** Rendezvous files and the IPC ledger; in a pod, a directory on the shared emptyDir. */
+    shared: z.string().min(1),
+    disk: z.string().min(1),
+    tmpfs: z.string().min(1).optional(),
+  }),
+  net: z.object({
+    listenHost: z.string().min(1),
+    connectHost: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+  }),
+  ipc: z.object({
+    runTag: z.string().regex(/^[a-z0-9]{4,12}$/),
+    sysvSlot: z.number().int().min(0).max(0xffff),
+  }),
+});
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanCase = z.infer<typeof planCaseSchema>;
+
+/** Validate a plan from JSON text; the error names the field and what was wrong. */
+export function parsePlan(input: unknown): Plan {
+  const parsed = planSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid probe plan: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+export const latencyNsSchema = z.object({
+  p50: z.number().nonnegative(),
+  p90: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  p999: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+  mean: z.number().nonnegative(),
+  stddev: z.number().nonnegative(),
+});
+
+export const throughputSchema = z.object({
+  msgsPerSec: z.number().nonnegative(),
+  bytesPerSec: z.number().nonnegative(),
+});
+
+export const cpuSchema = z.object({
+  clientUsPerMsg: z.number().nonnegative(),
+  serverUsPerMsg: z.number().nonnegative(),
+});
+
+export const integritySchema = z.object({
+  sent: z.number().int().nonnegative(),
+  received: z.number().int().nonnegative(),
+  corrupt: z.number().int().nonnegative(),
+  lost: z.number().int().nonnegative(),
+});
+
+export const caseStatus = z.enum(['ok', 'skipped', 'failed']);
+
+export const probeLineSchema = z.object({
+  protocolVersion: z.literal(PROTOCOL_VERSION),
+  caseIndex: z.number().int().nonnegative(),
+  mechanism: z.string().min(1),
+  variant: z.string().min(1).optional(),
+  probe: probeKind,
+  messageBytes: z.number().int().positive(),
+  status: caseStatus,
+  reason: z.string().optional(),
+  /** Round-trip latency over the measured samples of this run. */
+  latencyNs: latencyNsSchema.optional(),
+  samples: z.number().int().nonnegative().optional(),
+  throughput: throughputSchema.optional(),
+  /** Wall time of the measured phase. */
+  elapsedNs: z.number().nonnegative().optional(),
+  cpu: cpuSchema.optional(),
+  integrity: integritySchema.optional(),
+  /** Kernel limits the mechanism found and obeyed (e.g. fs.mqueue.msgsize_max). */
+  limits: z.record(z.number()).optional(),
+});
+
+export type ProbeLine = z.infer<typeof probeLineSchema>;
+export type LatencyNs = z.infer<typeof latencyNsSchema>;
+export type Throughput = z.infer<typeof throughputSchema>;
+export type Cpu = z.infer<typeof cpuSchema>;
+export type Integrity = z.infer<typeof integritySchema>;
+export type CaseStatus = z.infer<typeof caseStatus>;
+
+export function formatProbeLine(line: ProbeLine): string {
+  return RESULT_LINE_PREFIX + JSON.stringify(line);
+}
+
+/** Validate one parsed result object (the JSON after the prefix). */
+export function parseProbeLine(input: unknown): ProbeLine {
+  const parsed = probeLineSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid probe result line: ${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Pick the result lines out of a probe's output (a pipe or container logs), ignoring any
+ * other text. A marked line that does not validate is an error: the probe and the harness
+ * disagree on the protocol, which no benchmark number should paper over.
+ */
+export function extractProbeLines(output: string): ProbeLine[] {
+  const lines: ProbeLine[] = [];
+  for (const raw of output.split('\n')) {
+    const at = raw.indexOf(RESULT_LINE_PREFIX);
+    if (at < 0) continue;
+    const json = raw.slice(at + RESULT_LINE_PREFIX.length).trim();
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch {
+      throw new Error(`probe result line is not JSON: ${json.slice(0, 120)}`);
+    }
+    lines.push(parseProbeLine(value));
+  }
+  return lines;
+}
+
+export function formatZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

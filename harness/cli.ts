@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * podipc: the command line. Exit codes: 0 ok, 1 run failed or regression found,
+ * 2 bad usage or missing prerequisite.
+ */
+import { access, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { argv, exit, stderr, stdout } from 'node:process';
+import { killAllPairs } from './placements/pair.js';
+import { parseRunArgs, RUN_USAGE, UsageError, type RunConfig } from './config.js';
+import { PrerequisiteError, runSuite, type Progress } from './runner.js';
+import type { ResultFile } from './results.js';
+import { writeReport } from './report/index.js';
+
+const USAGE = `podipc: how should two containers in one pod talk, and what does each way cost?
+
+  podipc run [--quick] [--placement auto|process|sandbox|kind] [--mechanisms a,b] [--sizes 64,4096] [--runs N] [--out DIR]
+  podipc report DIR
+  podipc compare BASE.json HEAD.json [--threshold PCT] [--alpha A] [--format md|json|text]
+  podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--cross-pod]
+  podipc k8s render --out DIR
+  podipc cluster up|down
+
+Run 'podipc run --help' for every run flag.`;
+
+function utcStamp(date = new Date()): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+/**
+ * Make sure the output directory can be written before anything runs. Returns a function
+ * that removes whatever this check created, so a failed run leaves nothing half-written.
+ */
+async function prepareOut(out: string): Promise<() => Promise<void>> {
+  const created: string[] = [];
+  let dir = resolve(out);
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      await access(dir, constants.F_OK);
+      break;
+    } catch {
+      missing.unshift(dir);
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  try {
+    for (const d of missing) {
+      await mkdir(d);
+      created.push(d);
+    }
+    const probe = join(resolve(out), `.podipc-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (err) {
+    for (const d of created.reverse()) await rmdir(d).catch(() => {});
+    throw new UsageError(`--out ${out}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Choose a writable directory, e.g. --out /tmp/podipc-results`);
+  }
+  return async () => {
+    for (const d of created.reverse()) await rm(d, { recursive: true, force: true }).catch(() => {});
+  };
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function progressPrinter(): { update: (p: Progress) => void; done: () => void } {
+  const tty = stderr.isTTY;
+  return {
+    update(p) {
+      const eta = p.remainingMs === undefined ? '' : `, ~${formatDuration(p.remainingMs)} left`;
+      const text = `[${p.pairIndex + 1}/${p.pairTotal}] ${p.label} (${formatDuration(p.elapsedMs)} elapsed${eta})`;
+      if (tty) stderr.write(`\r\x1b[K${text}`);
+      else stderr.write(`${text}\n`);
+    },
+    done() {
+      if (tty) stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+async function writeResults(results: ResultFile, out: string): Promise<string> {
+  const path = join(out, 'results.json');
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(results, null, 2) + '\n');
+  await rename(tmp, path);
+  return path;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const config: RunConfig | undefined = parseRunArgs(args);
+  if (!config) {
+    stdout.write(RUN_USAGE + '\n');
+    return 0;
+  }
+  const out = config.out ?? join('results', utcStamp());
+  const undoOut = await prepareOut(out);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      stderr.write(`\npodipc: second ${signal}, exiting now\n`);
+      exit(130);
+    }
+    stderr.write(`\npodipc: ${signal}: stopping, cleaning up (press Ctrl-C again to force)\n`);
+    controller.abort();
+    void killAllPairs();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = progressPrinter();
+  let results: ResultFile;
+  try {
+    results = await runSuite(config, {
+      log: (line) => {
+        progress.done();
+        stderr.write(`podipc: ${line}\n`);
+      },
+      progress: progress.update,
+      signal: controller.signal,
+    });
+  } catch (err) {
+    progress.done();
+    await undoOut();
+    if (controller.signal.aborted) {
+      stderr.write('podipc: interrupted; everything the run created was removed and no results were written\n');
+      return 130;
+    }
+    throw err;
+  } finally {
+    progress.done();
+  }
+  const resultsPath = await writeResults(results, out);
+  const written = await writeReport(results, out);
+  const count = (s: string): number => results.cases.filter((c) => c.status === s).length;
+  stdout.write(
+    `podipc: ${results.cases.length} cases on placement ${results.env.placement}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed\n` +
+      `podipc: wrote ${resultsPath}${written.length ? `, ${written.length} report files (${join(out, 'report.md')})` : ''}\n`,
+  );
+  for (const c of results.cases.filter((x) => x.status === 'failed')) {
+    stderr.write(`podipc: failed: ${c.variant ? `${c.mechanism}/${c.variant}` : c.mechanism} ${c.probe} ${c.messageBytes} B ${c.topology}: ${c.reason ?? ''}\n`);
+  }
+  return count('failed') > 0 ? 1 : 0;
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'. Commands: run, report, compare, recommend, k8s, cluster ('podipc --help').`);
+  }
+}
+
+main(argv.slice(2)).then(
+  (code) => exit(code),
+  (err: Error) => {
+    if (err instanceof UsageError || err instanceof PrerequisiteError) {
+      stderr.write(`podipc: ${err.message}\n`);
+      exit(2);
+    }
+    stderr.write(`podipc: ${err.stack ?? err.message}\n`);
+    exit(1);
+  },
+);

@@ -1,0 +1,158 @@
+/**
+ * Run one server/client pair as local child processes: the shared machinery of every
+ * placement whose containers are processes on this host (process, sandbox). A placement
+ * supplies the command lines (the sandbox wraps them in nsenter/unshare); this module
+ * starts the server, then the client, enforces the pair's deadline, collects the client's
+ * result lines, keeps the tail of both stderrs, and kills whole process groups on the way
+ * out so nothing survives a timeout or Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { extractProbeLines, type Plan, type ProbeLine } from '../../bench/protocol.js';
+import type { PairOutcome, PairSpec } from './placement.js';
+
+const STDERR_TAIL_BYTES = 2000;
+/** How long the server may take to finish after the client is done before it is killed. */
+const SERVER_GRACE_MS = 3000;
+/** Between SIGTERM (let the probe close its IPC objects) and SIGKILL. */
+const KILL_GRACE_MS = 1000;
+
+/** Every process group this harness started and has not yet reaped: killed on Ctrl-C. */
+const liveGroups = new Set<ChildProcess>();
+
+export interface SideCommand {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The longest a pair may run: startup, per-case setup allowance, warm-up and measurement. */
+export function pairDeadlineMs(spec: PairSpec): number {
+  const perCase = spec.budget.warmupMs + spec.budget.measureMs + 2 * spec.budget.setupTimeoutMs;
+  // A latency case also runs tinybench's minimum iterations; 1 MiB round trips on a busy
+  // host can outlast the budget, hence the factor.
+  return 15_000 + spec.cases.length * perCase * 2;
+}
+
+function tail(text: string): string {
+  const t = text.length > STDERR_TAIL_BYTES ? '…' + text.slice(-STDERR_TAIL_BYTES) : text;
+  return t.trim();
+}
+
+function start(side: SideCommand): { child: ChildProcess; stdout: () => string; stderr: () => string } {
+  // detached: the child leads its own process group, so one kill(-pid) reaches whatever it
+  // spawned too (nsenter -> unshare -> node), and a Ctrl-C on the terminal reaches only us,
+  // letting the harness tear down in order.
+  const child = spawn(side.command, side.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: side.env ?? process.env });
+  liveGroups.add(child);
+  child.once('exit', () => liveGroups.delete(child));
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    if (err.length > 4 * STDERR_TAIL_BYTES) err = err.slice(-2 * STDERR_TAIL_BYTES);
+  });
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return true;
+  const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+  return Promise.race([once(child, 'exit').then(() => true), timer]);
+}
+
+/** SIGTERM the group, then SIGKILL it if it has not exited within the grace period. */
+export async function killGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (!exited(child)) {
+    signalGroup('SIGTERM');
+    if (await waitExit(child, KILL_GRACE_MS)) return signalGroup('SIGKILL'); // stragglers in the group
+  }
+  signalGroup('SIGKILL');
+  await waitExit(child, KILL_GRACE_MS);
+}
+
+/** Kill every pair still running (Ctrl-C, fatal error). */
+export async function killAllPairs(): Promise<void> {
+  await Promise.all([...liveGroups].map((c) => killGroup(c)));
+}
+
+function describeExit(who: string, child: ChildProcess): string {
+  if (child.signalCode) return `${who} was killed by ${child.signalCode}`;
+  return `${who} exited with code ${child.exitCode}`;
+}
+
+/** The plan each side receives; placements fill `dirs` and `net` for their pod layout. */
+export function sidePlans(spec: PairSpec, common: Pick<Plan, 'dirs' | 'net' | 'ipc'>): { server: Plan; client: Plan } {
+  const plan = (role: Plan['role']): Plan => ({
+    protocolVersion: 1,
+    role,
+    mechanism: spec.mechanism,
+    ...(spec.variant ? { variant: spec.variant } : {}),
+    topology: spec.topology,
+    run: spec.run,
+    cases: spec.cases,
+    budget: spec.budget,
+    ...common,
+  });
+  return { server: plan('server'), client: plan('client') };
+}
+
+export async function runPairProcesses(
+  server: SideCommand,
+  client: SideCommand,
+  deadlineMs: number,
+  signal: AbortSignal,
+): Promise<PairOutcome> {
+  const s = start(server);
+  const c = start(client);
+  let timedOut = false;
+  let aborted = false;
+  const deadline = setTimeout(() => (timedOut = true), deadlineMs);
+  const onAbort = (): void => {
+    aborted = true;
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Wake up every 50 ms to notice the deadline, an abort, or the server dying early.
+    while (!exited(c.child) && !timedOut && !aborted) await waitExit(c.child, 50);
+    const clientDone = exited(c.child);
+    if (clientDone) await waitExit(s.child, SERVER_GRACE_MS);
+    // Read before the kills below, which would make every exit look like ours.
+    const serverSelfExited = exited(s.child);
+    await Promise.all([killGroup(c.child), killGroup(s.child)]);
+
+    let lines: ProbeLine[] = [];
+    let protocolError: string | undefined;
+    try {
+      lines = extractProbeLines(c.stdout());
+    } catch (err) {
+      protocolError = (err as Error).message;
+    }
+    const problems: string[] = [];
+    if (aborted) problems.push('interrupted');
+    if (timedOut) problems.push(`the pair did not finish within ${Math.round(deadlineMs / 1000)} s and was killed`);
+    if (clientDone && c.child.exitCode !== 0) problems.push(describeExit('the client', c.child));
+    if (clientDone && !serverSelfExited) problems.push(`the server did not exit ${SERVER_GRACE_MS} ms after the client and was killed`);
+    if (serverSelfExited && s.child.exitCode !== 0) problems.push(describeExit('the server', s.child));
+    if (protocolError) problems.push(protocolError);
+    if (problems.length === 0) return { lines };
+    const stderrs = [`server stderr: ${tail(s.stderr()) || '(empty)'}`, `client stderr: ${tail(c.stderr()) || '(empty)'}`];
+    return { lines, failure: `${problems.join('; ')}. ${stderrs.join(' | ')}` };
+  } finally {
+    clearTimeout(deadline);
+    signal.removeEventListener('abort', onAbort);
+  }
+}

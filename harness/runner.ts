@@ -1,0 +1,145 @@
+/**
+ * Runs the suite: choose a placement, build the matrix, run every group's pairs, and turn
+ * the client's result lines into results.json cases. Runs are interleaved (run 0 of every
+ * group, then run 1, ...) so slow drift on a shared host spreads over all mechanisms
+ * instead of landing on whichever happened to run last.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, hostname, release } from 'node:os';
+import { resolve } from 'node:path';
+import type { ProbeLine } from '../bench/protocol.js';
+import { describeConfig, type RunConfig } from './config.js';
+import { buildMatrix, planCases, type Matrix } from './matrix.js';
+import { choosePlacement } from './placements/index.js';
+import type { PlacementSession } from './placements/placement.js';
+import { SCHEMA_VERSION, mechanismLabel, type CaseResult, type ResultFile, type RunResult } from './results.js';
+import { aggregateCase } from './stats.js';
+
+/** A prerequisite is missing (placement unavailable): exit 2 with the message. */
+export class PrerequisiteError extends Error {
+  override name = 'PrerequisiteError';
+}
+
+export interface Progress {
+  pairIndex: number;
+  pairTotal: number;
+  label: string;
+  elapsedMs: number;
+  /** Estimated from the pairs done so far; undefined before the first completes. */
+  remainingMs: number | undefined;
+}
+
+export interface RunIo {
+  log: (line: string) => void;
+  progress?: (p: Progress) => void;
+  signal: AbortSignal;
+}
+
+const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export function toolInfo(): ResultFile['tool'] {
+  const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  let gitCommit = process.env.PODIPC_GIT_COMMIT ?? 'unknown';
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (dirty) gitCommit += '-dirty';
+  } catch {
+    /* not a git checkout (e.g. inside the probe image): keep the env value */
+  }
+  return { name: 'podipc', version: pkg.version, gitCommit };
+}
+
+function hostEnv(placement: ResultFile['env']['placement'], session: PlacementSession): ResultFile['env'] {
+  return {
+    kernel: release(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: availableParallelism(),
+    nodeVersion: process.version,
+    placement,
+    hostname: hostname(),
+    ...session.envFacts(),
+  };
+}
+
+function runFromLine(run: number, line: ProbeLine): RunResult {
+  const { status, reason, latencyNs, samples, throughput, elapsedNs, cpu, integrity } = line;
+  return { run, status, reason, latencyNs, samples, throughput, elapsedNs, cpu, integrity };
+}
+
+/** Fold the runs of each case into the results.json case. */
+function collectCases(matrix: Matrix, runsByCase: Map<number, RunResult[]>, limitsByCase: Map<number, Record<string, number>>): CaseResult[] {
+  return matrix.cases.map((c, id): CaseResult => {
+    const base = { mechanism: c.mechanism, ...(c.variant ? { variant: c.variant } : {}), probe: c.probe, messageBytes: c.messageBytes, topology: c.topology };
+    if (c.skip !== undefined) return { ...base, status: 'skipped', reason: c.skip, runs: [] };
+    const runs = runsByCase.get(id) ?? [];
+    const limits = limitsByCase.get(id);
+    return { ...base, ...aggregateCase(runs), runs, ...(limits ? { limits } : {}) };
+  });
+}
+
+export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile> {
+  const chosen = await choosePlacement(config.placement, io.log);
+  if ('error' in chosen) throw new PrerequisiteError(chosen.error);
+  const { placement } = chosen;
+  const runTag = randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 8);
+  const startedAt = new Date().toISOString();
+  const session = await placement.open({
+    runTag,
+    sysvSlot: randomInt(0, 0x10000),
+    resources: { cpuLimit: config.cpuLimit, pin: config.pin, memoryBytes: config.memoryBytes },
+    log: io.log,
+  });
+  try {
+    const matrix = buildMatrix(config, session);
+    const runsByCase = new Map<number, RunResult[]>();
+    const limitsByCase = new Map<number, Record<string, number>>();
+    const pairTotal = matrix.groups.length * config.runs;
+    const t0 = Date.now();
+    let pairIndex = 0;
+    for (let run = 0; run < config.runs; run++) {
+      for (const group of matrix.groups) {
+        if (io.signal.aborted) throw new Error('interrupted');
+        const label = `${mechanismLabel(group)} ${group.topology} run ${run + 1}/${config.runs}`;
+        const elapsedMs = Date.now() - t0;
+        io.progress?.({ pairIndex, pairTotal, label, elapsedMs, remainingMs: pairIndex > 0 ? (elapsedMs / pairIndex) * (pairTotal - pairIndex) : undefined });
+        const cases = planCases(matrix, group);
+        const outcome = await session.runPair(
+          {
+            mechanism: group.mechanism,
+            variant: group.variant,
+            topology: group.topology,
+            run,
+            cases,
+            budget: { warmupMs: config.warmupMs, measureMs: config.measureMs, setupTimeoutMs: config.setupTimeoutMs },
+          },
+          io.signal,
+        );
+        if (io.signal.aborted) throw new Error('interrupted');
+        const byIndex = new Map(outcome.lines.map((l) => [l.caseIndex, l]));
+        group.caseIds.forEach((id, caseIndex) => {
+          const line = byIndex.get(caseIndex);
+          const result: RunResult = line
+            ? runFromLine(run, line)
+            : { run, status: 'failed', reason: outcome.failure ?? 'the client printed no result for this case' };
+          if (line?.limits) limitsByCase.set(id, line.limits);
+          runsByCase.set(id, [...(runsByCase.get(id) ?? []), result]);
+        });
+        pairIndex++;
+      }
+    }
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      tool: toolInfo(),
+      env: hostEnv(placement.id, session),
+      config: describeConfig(config),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      cases: collectCases(matrix, runsByCase, limitsByCase),
+    };
+  } finally {
+    await session.close();
+  }
+}
