@@ -54,7 +54,7 @@ async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Chann
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
     measureMs: plan.budget.measureMs,
-    controlTimeoutMs: plan.budget.setupTimeoutMs,
+    silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,
   };
   return c.probe === 'latency' ? latencyClient(ch, settings) : throughputClient(ch, settings);
@@ -78,7 +78,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     ch = await mech.open(ctx);
     open.add(ch);
     if (plan.role === 'server') {
-      await serve(ch, c.probe === 'latency' ? 'echo' : 'sink', mech.lossy ?? false);
+      await serve(ch, c.probe === 'latency' ? 'echo' : 'sink', mech.lossy ?? false, plan.budget.setupTimeoutMs);
       return undefined;
     }
     const outcome = await runClientCase(mech, plan, c, ch);

@@ -30,8 +30,9 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
     await ch.send(stampFrame(frame, FrameKind.Data, mySeq));
     if (measuring) sent++;
     for (;;) {
-      const echo = await ch.recv(s.lossy ? LOSS_TIMEOUT_MS : undefined);
+      const echo = await ch.recv(s.lossy ? LOSS_TIMEOUT_MS : s.silenceTimeoutMs);
       if (echo === null) {
+        if (!s.lossy) throw new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`);
         if (measuring) lost++;
         return;
       }
@@ -61,7 +62,7 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   bench.add('round-trip', roundTrip, {
     async beforeAll(mode) {
       if (mode !== 'run') return;
-      await begin(ch, s.lossy, s.controlTimeoutMs);
+      await begin(ch, s.lossy, s.silenceTimeoutMs);
       measuring = true;
       cpuStartUs = cpuNowUs();
     },
@@ -79,7 +80,7 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
     throw new Error(`tinybench did not complete the round-trip task${error ? `: ${error.message}` : ''}`);
   }
   const samplesMs = result.latency.samples ?? [];
-  const server = await end(ch, s.lossy, s.controlTimeoutMs, sent);
+  const server = await end(ch, s.lossy, s.silenceTimeoutMs, sent);
   return {
     latencyNs: summarizeLatency(samplesMs.map((ms) => ms * 1e6)),
     samples: samplesMs.length,

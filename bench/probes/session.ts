@@ -39,8 +39,8 @@ export async function exchange(
   for (;;) {
     await ch.send(request);
     for (;;) {
-      const frame = await ch.recv(lossy ? CONTROL_RESEND_MS : undefined);
-      if (frame === null) break; // resend
+      const frame = await ch.recv(lossy ? CONTROL_RESEND_MS : Math.max(1, deadline - Date.now()));
+      if (frame === null) break; // lossy: resend; otherwise the deadline check below fails
       const check = checkFrame(frame);
       if (check.ok && check.kind === expect) return frame;
     }
@@ -64,16 +64,20 @@ export async function end(ch: Channel, lossy: boolean, deadlineMs: number, sent:
 /**
  * The server side of every case: echo data frames (latency) or count them (throughput),
  * answer Begin and End. Returns after answering End; for lossy mechanisms it lingers to
- * answer a resent End whose Summary was lost.
+ * answer a resent End whose Summary was lost. Every receive is bounded by the silence
+ * timeout, so a dead client ends the case instead of hanging the server.
  */
-export async function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean): Promise<void> {
+export async function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean, silenceTimeoutMs: number): Promise<void> {
   let received = 0;
   let corrupt = 0;
   let cpuStartUs = cpuNowUs();
   let summary: Uint8Array | undefined;
   for (;;) {
-    const frame = await ch.recv(summary && lossy ? 300 : undefined);
-    if (frame === null) return; // lingering after End: the client is gone
+    const frame = await ch.recv(summary && lossy ? 300 : silenceTimeoutMs);
+    if (frame === null) {
+      if (summary) return; // lingering after End: the client is gone
+      throw new Error(`no frame from the client within ${silenceTimeoutMs} ms (stopped or hung?)`);
+    }
     const check = checkFrame(frame);
     if (!check.ok || check.kind === FrameKind.Data) {
       if (summary) continue;

@@ -24,12 +24,12 @@ export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<P
   if (s.warmupMs > 0) await stream(ch, frame, s.warmupMs);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.
-  await begin(ch, s.lossy, s.controlTimeoutMs);
+  await begin(ch, s.lossy, s.silenceTimeoutMs);
   const cpuStartUs = cpuNowUs();
   const t0 = hrtime.bigint();
   const sent = await stream(ch, frame, s.measureMs);
   const clientCpuUs = cpuNowUs() - cpuStartUs;
-  const server = await end(ch, s.lossy, s.controlTimeoutMs, sent);
+  const server = await end(ch, s.lossy, s.silenceTimeoutMs, sent);
   const elapsedNs = Number(hrtime.bigint() - t0);
   const seconds = elapsedNs / 1e9;
   return {

@@ -5,8 +5,11 @@ export interface ProbeSettings {
   messageBytes: number;
   warmupMs: number;
   measureMs: number;
-  /** Give up on a Begin/End answer after this long. */
-  controlTimeoutMs: number;
+  /**
+   * The peer is presumed dead after this long without an expected frame: every receive is
+   * bounded by it, so a stopped or hung side fails its case instead of hanging the pair.
+   */
+  silenceTimeoutMs: number;
   lossy: boolean;
 }
 

@@ -39,13 +39,25 @@ function tail(text: string): string {
   return t.trim();
 }
 
-function start(side: SideCommand): { child: ChildProcess; stdout: () => string; stderr: () => string } {
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** One exit promise per child, so repeated waits add no listeners. */
+const exitOf = new WeakMap<ChildProcess, Promise<void>>();
+
+function start(side: SideCommand): Started {
   // detached: the child leads its own process group, so one kill(-pid) reaches whatever it
   // spawned too (nsenter -> unshare -> node), and a Ctrl-C on the terminal reaches only us,
   // letting the harness tear down in order.
   const child = spawn(side.command, side.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: side.env ?? process.env });
   liveGroups.add(child);
+  exitOf.set(child, new Promise((resolve) => child.once('exit', () => resolve())));
   child.once('exit', () => liveGroups.delete(child));
+  // A failed spawn (no such command) shows as exit code -2 etc.; keep it from throwing.
+  child.once('error', () => {});
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -62,8 +74,14 @@ function exited(child: ChildProcess): boolean {
 
 async function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return true;
-  const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
-  return Promise.race([once(child, 'exit').then(() => true), timer]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = (exitOf.get(child) ?? once(child, 'exit')).then(() => true as const);
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** SIGTERM the group, then SIGKILL it if it has not exited within the grace period. */

@@ -1,0 +1,94 @@
+/**
+ * A side that dies or hangs turns its cases into `failed` cases with the reason and the
+ * tail of its stderr; the suite goes on, and nothing of the pair survives.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseRunArgs } from '../harness/config.js';
+import { runSuite } from '../harness/runner.js';
+
+/** PIDs of probe processes whose plan file matches `role`. */
+function probePids(role: 'server' | 'client'): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.includes('bench/entrypoint.js') && cmd.includes(`${role}.plan.json`)) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+function runDirs(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith('podipc-'));
+}
+
+test('a server killed mid-case makes that case failed with the reason; the suite goes on and nothing is left', async () => {
+  const before = new Set(runDirs());
+  const config = parseRunArgs([
+    '--placement', 'process', '--mechanisms', 'tcp', '--sizes', '64', '--probes', 'latency,throughput',
+    '--runs', '2', '--budget-ms', '1500', '--warmup-ms', '0', '--setup-timeout-ms', '2000',
+  ])!;
+  const suite = runSuite(config, { log: () => {}, signal: new AbortController().signal });
+  // Kill the first server as soon as it is measuring; the second run must be unaffected.
+  let killed: number | undefined;
+  for (let i = 0; i < 200 && killed === undefined; i++) {
+    await sleep(50);
+    const [pid] = probePids('server');
+    if (pid !== undefined) {
+      await sleep(400);
+      process.kill(pid, 'SIGKILL');
+      killed = pid;
+    }
+  }
+  assert.ok(killed, 'never saw a server process to kill');
+  const results = await suite;
+
+  const latency = results.cases.find((c) => c.probe === 'latency')!;
+  assert.equal(latency.status, 'failed');
+  const [first, second] = latency.runs;
+  assert.equal(first?.status, 'failed');
+  assert.match(first?.reason ?? '', /peer closed|server|killed|ECONNRESET/);
+  assert.equal(second?.status, 'ok', `run 2 should be unaffected: ${second?.reason}`);
+  assert.match(latency.reason ?? '', /1 of 2 runs failed/);
+  // Throughput of run 1 could not start (its server is gone): failed, not hung.
+  const throughput = results.cases.find((c) => c.probe === 'throughput')!;
+  assert.equal(throughput.runs[0]?.status, 'failed');
+  assert.equal(throughput.runs[1]?.status, 'ok');
+
+  assert.deepEqual(probePids('server').concat(probePids('client')), [], 'probe processes survived');
+  assert.deepEqual(runDirs().filter((d) => !before.has(d)), [], 'the run left its temp dir behind');
+});
+
+test('a server that hangs (SIGSTOP) fails its case after the silence timeout and is killed', async () => {
+  const config = parseRunArgs([
+    '--placement', 'process', '--mechanisms', 'tcp', '--sizes', '64', '--probes', 'latency',
+    '--runs', '1', '--budget-ms', '3000', '--warmup-ms', '0', '--setup-timeout-ms', '500',
+  ])!;
+  const suite = runSuite(config, { log: () => {}, signal: new AbortController().signal });
+  let stopped = false;
+  for (let i = 0; i < 200 && !stopped; i++) {
+    await sleep(50);
+    const [pid] = probePids('server');
+    if (pid !== undefined) {
+      await sleep(300);
+      process.kill(pid, 'SIGSTOP');
+      stopped = true;
+    }
+  }
+  assert.ok(stopped);
+  const results = await suite;
+  const c = results.cases[0]!;
+  assert.equal(c.status, 'failed');
+  assert.match(c.runs[0]?.reason ?? '', /no answer from the server within 500 ms/);
+  assert.deepEqual(probePids('server').concat(probePids('client')), []);
+  // Nothing stopped may linger either (a stopped process ignores SIGTERM, so SIGKILL must follow).
+  assert.equal(execFileSync('ps', ['-eo', 'stat,args']).toString().split('\n').filter((l) => l.startsWith('T') && l.includes('entrypoint.js')).length, 0);
+});
