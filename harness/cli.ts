@@ -11,7 +11,7 @@ import { killAllPairs } from './placements/pair.js';
 import { parseRunArgs, RUN_USAGE, UsageError, type RunConfig } from './config.js';
 import { PrerequisiteError, runSuite, type Progress } from './runner.js';
 import type { ResultFile } from './results.js';
-import { writeReport } from './report/index.js';
+import { reportCommand, writeReport } from './report/index.js';
 
 const USAGE = `podipc: how should two containers in one pod talk, and what does each way cost?
 
@@ -156,6 +156,8 @@ export async function main(args: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     case undefined:
     case '--help':
     case '-h':
