@@ -1,0 +1,23 @@
+// podipc_native: the system calls podipc's IPC mechanisms need and Node does not offer
+// (POSIX and SysV message queues, futex on a shared page, named and SysV semaphores).
+// The TypeScript surface is bench/native/index.ts; every call is synchronous and, where
+// it can block, takes a timeout so a dead peer becomes an error rather than a hang.
+#include <napi.h>
+
+#include "exports.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  podipc::InitMqPosix(env, exports);
+  podipc::InitSysvMsg(env, exports);
+  podipc::InitFutex(env, exports);
+  podipc::InitPosixSem(env, exports);
+  podipc::InitSysvSem(env, exports);
+  podipc::InitSysvKeys(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(podipc_native, Init)

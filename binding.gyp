@@ -1,0 +1,32 @@
+{
+  "targets": [
+    {
+      "target_name": "podipc_native",
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": [
+            "bench/native/addon.cc",
+            "bench/native/common.cc",
+            "bench/native/mq_posix.cc",
+            "bench/native/sysv_msg.cc",
+            "bench/native/interrupt.cc",
+            "bench/native/futex.cc",
+            "bench/native/posix_sem.cc",
+            "bench/native/sysv_sem.cc",
+            "bench/native/sysv_keys.cc"
+          ],
+          "libraries": ["-lrt", "-lpthread"]
+        }, {
+          "sources": ["bench/native/unsupported.cc"],
+          "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES"},
+          "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
+        }]
+      ]
+    }
+  ]
+}

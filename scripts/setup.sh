@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up podipc on a fresh Debian/Ubuntu machine: the system packages it needs, then the
+# npm packages and the native addon (npm ci runs node-gyp). Idempotent; CI runs it too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# g++/make/python3: node-gyp builds the N-API addon (POSIX/SysV mq, futex, semaphores).
+# util-linux (unshare, nsenter, mount, ipcs), iproute2 (ip, veth), procps (ps): the sandbox
+# placement and the leak checks. chromium: the test that opens report.html in a browser.
+packages=(g++ make python3 util-linux iproute2 procps chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them with: sudo apt-get install -y ${missing[*]}   (then run this again)" >&2
+    exit 2
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# node-gyp compiles against the running Node's headers. Where Node came from a distribution
+# package they sit under its prefix (e.g. /usr/include/node); point node-gyp there instead
+# of letting it download headers, which fails on machines without general internet access.
+node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node_api.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
+
+npm ci --no-audit --no-fund

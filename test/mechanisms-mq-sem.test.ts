@@ -1,0 +1,197 @@
+/**
+ * mq-posix, mq-sysv and sem for real, through both probes, with tiny budgets: at 64 B, at
+ * one byte above the namespace's message limit (a full chunk plus a 1-byte one) and at
+ * 64 KiB (eight chunks), so chunking and reassembly are exercised. Then: nothing of the
+ * run is left in /dev/shm, the POSIX queue namespace or /proc/sysvipc.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LedgerEntry } from '../bench/ipc-names.js';
+import { native } from '../bench/native/index.js';
+import { sweepLedger } from '../bench/native/ledger.js';
+import { readSysctl } from '../bench/native/limits.js';
+import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../bench/protocol.js';
+import { caseKey } from '../harness/results.js';
+import { assertCaseSane, runQuick } from './helpers/suite.js';
+
+const ENTRYPOINT = resolve(import.meta.dirname, '../bench/entrypoint.js');
+const MECHANISMS = ['mq-posix', 'mq-sysv', 'sem'] as const;
+/** One byte above both message limits: a full chunk plus a 1-byte tail. */
+const ABOVE_LIMIT = Math.max(readSysctl('fs.mqueue.msgsize_max') ?? 8192, readSysctl('kernel.msgmax') ?? 8192) + 1;
+const SIZES = [64, ABOVE_LIMIT, 65536];
+
+const SEM_THROUGHPUT = /sem is a wake-up primitive with no payload stream/;
+const SEM_LARGE = /sem carries no payload: its 64-byte mailbox holds one frame/;
+
+function sysvKeys(kind: 'msg' | 'sem' | 'shm'): Set<number> {
+  const lines = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').trim().split('\n').slice(1);
+  return new Set(lines.map((l) => Number(l.trim().split(/\s+/)[0]) >>> 0));
+}
+
+function mqExists(name: string): boolean {
+  try {
+    native().mqClose(native().mqOpen(name, { create: false }));
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Objects named in a ledger that still exist. */
+function survivors(entries: LedgerEntry[]): LedgerEntry[] {
+  return entries.filter((e) => {
+    switch (e.type) {
+      case 'posix-shm':
+        return existsSync(`/dev/shm/${e.name!.slice(1)}`);
+      case 'posix-sem':
+        return existsSync(`/dev/shm/sem.${e.name!.slice(1)}`);
+      case 'posix-mq':
+        return mqExists(e.name!);
+      case 'sysv-shm':
+        return sysvKeys('shm').has(e.key!);
+      case 'sysv-msg':
+        return sysvKeys('msg').has(e.key!);
+      case 'sysv-sem':
+        return sysvKeys('sem').has(e.key!);
+    }
+  });
+}
+
+/** The run tag of the suite this process is running: its process-placement dir names our pid. */
+async function watchRunTag(stop: { done: boolean }): Promise<string | undefined> {
+  while (!stop.done) {
+    for (const name of readdirSync(tmpdir())) {
+      if (!name.startsWith('podipc-')) continue;
+      try {
+        const owner = JSON.parse(readFileSync(join(tmpdir(), name, 'owner.json'), 'utf8')) as { pid: number; runTag: string };
+        if (owner.pid === process.pid) return owner.runTag;
+      } catch {
+        /* not a run dir, or not written yet */
+      }
+    }
+    await sleep(5);
+  }
+  return undefined;
+}
+
+test('mq-posix, mq-sysv and sem through both probes: ok or the documented skip, intact, nothing left', async () => {
+  const stop = { done: false };
+  const tagWatch = watchRunTag(stop);
+  const results = await runQuick([
+    '--placement', 'process',
+    '--mechanisms', MECHANISMS.join(','),
+    '--sizes', SIZES.join(','),
+    '--topology', 'same-pod',
+    '--runs', '1',
+  ]).finally(() => (stop.done = true));
+  const runTag = await tagWatch;
+
+  for (const c of results.cases) {
+    if (c.mechanism === 'sem' && c.probe === 'throughput') {
+      assert.equal(c.status, 'skipped', caseKey(c));
+      assert.match(c.reason ?? '', SEM_THROUGHPUT);
+    } else if (c.mechanism === 'sem' && c.messageBytes > 64) {
+      assert.equal(c.status, 'skipped', caseKey(c));
+      assert.match(c.reason ?? '', SEM_LARGE);
+    } else {
+      assertCaseSane(c, { lossless: true });
+    }
+  }
+  // Every mechanism ran every size and probe it supports.
+  assert.equal(results.cases.length, MECHANISMS.length * SIZES.length * 2);
+  const ok = results.cases.filter((c) => c.status === 'ok').map(caseKey);
+  assert.equal(ok.length, 2 * SIZES.length * 2 + 1, ok.join('\n'));
+  const posix = results.cases.find((c) => c.mechanism === 'mq-posix' && c.messageBytes === ABOVE_LIMIT);
+  assert.equal(posix?.limits?.['fs.mqueue.msgsize_max'], readSysctl('fs.mqueue.msgsize_max'), 'the limit found is recorded');
+  const sysv = results.cases.find((c) => c.mechanism === 'mq-sysv' && c.messageBytes === 65536);
+  assert.equal(sysv?.limits?.['kernel.msgmax'], readSysctl('kernel.msgmax'));
+
+  assert.ok(runTag, 'the run directory with our pid was never seen');
+  assert.deepEqual(readdirSync('/dev/shm').filter((n) => n.includes(`podipc-${runTag}`)), [], '/dev/shm holds objects of the run');
+  for (let caseIndex = 0; caseIndex < SIZES.length * 2; caseIndex++) {
+    for (const dir of ['c2s', 's2c']) {
+      const queueName: string = `/podipc-${runTag}-c${caseIndex}-${dir}`;
+      assert.equal(mqExists(queueName), false, `${queueName} survived the run`);
+    }
+  }
+});
+
+/** Run one pair of probes by hand (no harness, so no harness sweep): what close() leaves is what remains. */
+async function runPairByHand(mechanism: string, cases: Plan['cases'], root: string, runTag: string, sysvSlot: number): Promise<ProbeLine[]> {
+  const shared = join(root, 'shared');
+  const disk = join(root, 'disk');
+  mkdirSync(shared, { recursive: true });
+  mkdirSync(disk, { recursive: true });
+  const plan = (role: Plan['role']): string => {
+    const path = join(root, `${role}.plan.json`);
+    const p: Plan = {
+      protocolVersion: PROTOCOL_VERSION,
+      role,
+      mechanism,
+      topology: 'same-pod',
+      run: 0,
+      cases,
+      budget: { warmupMs: 10, measureMs: 40, setupTimeoutMs: 10_000 },
+      dirs: { shared, disk },
+      net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
+      ipc: { runTag, sysvSlot },
+    };
+    writeFileSync(path, JSON.stringify(p));
+    return path;
+  };
+  const start = (role: Plan['role']) => {
+    const child = spawn(process.execPath, [ENTRYPOINT, '--plan', plan(role)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    return { child, out: () => out, err: () => err, exit: once(child, 'exit') as Promise<[number | null, string | null]> };
+  };
+  const server = start('server');
+  const client = start('client');
+  const sides = [server, client];
+  const killer = setTimeout(() => sides.forEach((s) => s.child.kill('SIGKILL')), 60_000);
+  try {
+    const [[serverCode], [clientCode]] = await Promise.all([server.exit, client.exit]);
+    assert.equal(serverCode, 0, `server: ${server.err()}`);
+    assert.equal(clientCode, 0, `client: ${client.err()}`);
+    return extractProbeLines(client.out());
+  } finally {
+    clearTimeout(killer);
+    sides.forEach((s) => s.child.kill('SIGKILL'));
+  }
+}
+
+for (const mechanism of MECHANISMS) {
+  test(`${mechanism}: both sides' close() remove every object the case created, without a sweep`, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'podipc-mqsem-test-'));
+    const ledger = join(root, 'shared', 'ipc-ledger.jsonl');
+    const runTag = `mq${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      const cases: Plan['cases'] = [
+        { caseIndex: 0, probe: 'latency', messageBytes: 64 },
+        ...(mechanism === 'sem' ? [] : [{ caseIndex: 1, probe: 'throughput' as const, messageBytes: ABOVE_LIMIT }]),
+      ];
+      const lines = await runPairByHand(mechanism, cases, root, runTag, Math.floor(Math.random() * 0x10000));
+      assert.equal(lines.length, cases.length);
+      for (const line of lines) {
+        assert.equal(line.status, 'ok', `${line.probe} ${line.messageBytes}: ${line.reason ?? ''}`);
+        assert.equal(line.integrity?.corrupt, 0);
+        assert.equal(line.integrity?.lost, 0);
+      }
+      const entries = readFileSync(ledger, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
+      assert.ok(entries.length >= 2, `the ledger names ${entries.length} objects`);
+      assert.deepEqual(survivors(entries), [], 'close() left these behind');
+    } finally {
+      await sweepLedger(ledger);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
