@@ -12,6 +12,10 @@ import { parseRunArgs, RUN_USAGE, UsageError, type RunConfig } from './config.js
 import { PrerequisiteError, runSuite, type Progress } from './runner.js';
 import type { ResultFile } from './results.js';
 import { reportCommand, writeReport } from './report/index.js';
+import { compareCommand } from './compare.js';
+import { recommendCommand } from './recommend.js';
+import { k8sCommand } from './k8s/command.js';
+import { clusterCommand } from './placements/kind/cluster-command.js';
 
 const USAGE = `podipc: how should two containers in one pod talk, and what does each way cost?
 
@@ -158,6 +162,14 @@ export async function main(args: string[]): Promise<number> {
       return runCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'compare':
+      return compareCommand(rest);
+    case 'recommend':
+      return recommendCommand(rest);
+    case 'k8s':
+      return k8sCommand(rest);
+    case 'cluster':
+      return clusterCommand(rest);
     case undefined:
     case '--help':
     case '-h':

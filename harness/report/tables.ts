@@ -1,0 +1,234 @@
+/**
+ * The report's content as plain data: sections, tables, the environment block. markdown.ts
+ * and html.ts only lay it out, so both reports always say the same thing. Pure: a function
+ * of results.json alone (no clock, no machine reads), so re-rendering an old file gives the
+ * same report.
+ */
+import { mechanismLabel } from '../results.js';
+import type { CaseResult, ResultFile } from '../results.js';
+import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
+
+export interface Table {
+  heading: string;
+  header: string[];
+  /** Per column: right-align numbers. */
+  numeric: boolean[];
+  rows: string[][];
+}
+
+export interface Section {
+  heading: string;
+  intro: string;
+  tables: Table[];
+}
+
+export interface ReportModel {
+  title: string;
+  summary: string[];
+  highlights: string[];
+  env: Array<[string, string]>;
+  sections: Section[];
+  problems: Array<{ key: string; status: string; reason: string }>;
+}
+
+const TOPOLOGY_TEXT = { 'same-pod': 'same pod', 'cross-pod': 'cross pod' } as const;
+const STATUS_ORDER = { ok: 0, failed: 1, skipped: 2 } as const;
+
+function hasLoss(c: CaseResult): boolean {
+  return !!c.integrity && (c.integrity.lost > 0 || c.integrity.corrupt > 0);
+}
+
+/** Best first: ok before failed before skipped, clean before lossy, then by the probe's metric. */
+export function bestFirst(a: CaseResult, b: CaseResult): number {
+  const s = STATUS_ORDER[a.status] - STATUS_ORDER[b.status];
+  if (s) return s;
+  const l = Number(hasLoss(a)) - Number(hasLoss(b));
+  if (l) return l;
+  if (a.probe === 'latency') {
+    const d = (a.latencyNs?.p50 ?? Infinity) - (b.latencyNs?.p50 ?? Infinity);
+    if (d) return d;
+    const d99 = (a.latencyNs?.p99 ?? Infinity) - (b.latencyNs?.p99 ?? Infinity);
+    if (d99) return d99;
+  } else {
+    const d = (b.throughput?.msgsPerSec ?? -Infinity) - (a.throughput?.msgsPerSec ?? -Infinity);
+    if (d) return d;
+  }
+  const la = mechanismLabel(a);
+  const lb = mechanismLabel(b);
+  return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/** "✓ 1.04 M msgs" or "✗ lost 1234 (0.41 %), corrupt 0". */
+export function integrityText(c: CaseResult): string {
+  const i = c.integrity;
+  if (!i) return '—';
+  if (i.lost === 0 && i.corrupt === 0) return `✓ ${countText(i.received)} msgs`;
+  const lostPct = i.sent > 0 ? ` (${sig3((i.lost / i.sent) * 100)} %)` : '';
+  return `✗ lost ${i.lost}${lostPct}, corrupt ${i.corrupt} of ${countText(i.sent)}`;
+}
+
+function countText(n: number): string {
+  if (n >= 1e6) return `${sig3(n / 1e6)} M`;
+  if (n >= 1e4) return `${sig3(n / 1e3)} k`;
+  return String(n);
+}
+
+function runsText(c: CaseResult): string {
+  if (c.runs.length === 0) return '—';
+  return `${c.runs.filter((r) => r.status === 'ok').length}/${c.runs.length}`;
+}
+
+function noteText(c: CaseResult): string {
+  if (c.status === 'ok') return '';
+  return `${c.status}${c.reason ? `: ${c.reason}` : ''}`;
+}
+
+const dash = '—';
+
+function latencyRow(rank: string, c: CaseResult): string[] {
+  const l = c.latencyNs;
+  return [
+    rank,
+    mechanismLabel(c),
+    l ? formatNs(l.p50) : dash,
+    l ? formatNs(l.p99) : dash,
+    l ? formatNs(l.p999) : dash,
+    c.cpu ? formatUs(c.cpu.clientUsPerMsg) : dash,
+    c.cpu ? formatUs(c.cpu.serverUsPerMsg) : dash,
+    integrityText(c),
+    runsText(c),
+    noteText(c),
+  ];
+}
+
+function throughputRow(rank: string, c: CaseResult): string[] {
+  const t = c.throughput;
+  return [
+    rank,
+    mechanismLabel(c),
+    t ? formatRate(t.msgsPerSec) : dash,
+    t ? formatBytesPerSec(t.bytesPerSec) : dash,
+    c.cpu ? formatUs(c.cpu.clientUsPerMsg) : dash,
+    c.cpu ? formatUs(c.cpu.serverUsPerMsg) : dash,
+    integrityText(c),
+    runsText(c),
+    noteText(c),
+  ];
+}
+
+const LATENCY_HEADER = ['#', 'mechanism', 'p50 RTT', 'p99 RTT', 'p99.9 RTT', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
+const LATENCY_NUMERIC = [true, false, true, true, true, true, true, false, true, false];
+const THROUGHPUT_HEADER = ['#', 'mechanism', 'msgs/s', 'bytes/s', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
+const THROUGHPUT_NUMERIC = [true, false, true, true, true, true, false, true, false];
+
+function pinningText(results: ResultFile): string {
+  const fromEnv = (results.env as Record<string, unknown>).pinning;
+  if (fromEnv !== undefined) return typeof fromEnv === 'string' ? fromEnv : JSON.stringify(fromEnv);
+  const pin = results.config.pin;
+  if (Array.isArray(pin) && pin.length) return `CPUs ${pin.join(', ')}`;
+  return 'none (the scheduler places both sides)';
+}
+
+function envBlock(results: ResultFile): Array<[string, string]> {
+  const e = results.env as Record<string, unknown> & ResultFile['env'];
+  const rows: Array<[string, string]> = [
+    ['placement', e.placement],
+    ['host', e.hostname ?? '(not recorded)'],
+    ['kernel', e.kernel],
+    ['CPU', e.cpuModel],
+    ['cores', String(e.cores)],
+    ['Node', e.nodeVersion],
+    ['pinning', pinningText(results)],
+  ];
+  if (e.k8sVersion) rows.push(['Kubernetes', e.k8sVersion]);
+  rows.push(['git commit', results.tool.gitCommit], ['podipc', results.tool.version]);
+  const cfg = results.config;
+  if (typeof cfg.runs === 'number') rows.push(['runs per case', String(cfg.runs)]);
+  if (typeof cfg.warmupMs === 'number' && typeof cfg.measureMs === 'number') {
+    rows.push(['budget per run', `${cfg.warmupMs} ms warm-up, ${cfg.measureMs} ms measured`]);
+  }
+  rows.push(['started', results.startedAt], ['finished', results.finishedAt]);
+  // Whatever else the placement recorded (boundary checks, node names), verbatim.
+  const known = new Set(['placement', 'hostname', 'kernel', 'cpuModel', 'cores', 'nodeVersion', 'pinning', 'k8sVersion']);
+  for (const key of Object.keys(e).sort()) {
+    if (known.has(key)) continue;
+    const v = e[key];
+    rows.push([key, typeof v === 'string' ? v : JSON.stringify(v)]);
+  }
+  return rows;
+}
+
+function highlights(results: ResultFile): string[] {
+  const out: string[] = [];
+  for (const probe of ['latency', 'throughput'] as const) {
+    for (const topology of ['same-pod', 'cross-pod'] as const) {
+      const ok = results.cases.filter((c) => c.probe === probe && c.topology === topology && c.status === 'ok' && !hasLoss(c));
+      if (!ok.length) continue;
+      const size = Math.min(...ok.map((c) => c.messageBytes));
+      const best = ok.filter((c) => c.messageBytes === size).sort(bestFirst)[0];
+      if (!best) continue;
+      const cpu = best.cpu ? `, CPU ${formatUs(best.cpu.clientUsPerMsg)} client + ${formatUs(best.cpu.serverUsPerMsg)} server per message` : '';
+      const what =
+        probe === 'latency'
+          ? `lowest round trip at ${formatBytes(size)}: **${mechanismLabel(best)}**, p50 ${formatNs(best.latencyNs?.p50 ?? 0)}, p99 ${formatNs(best.latencyNs?.p99 ?? 0)}`
+          : `highest throughput at ${formatBytes(size)}: **${mechanismLabel(best)}**, ${formatRate(best.throughput?.msgsPerSec ?? 0)}`;
+      out.push(`${TOPOLOGY_TEXT[topology]}, ${what}${cpu}.`);
+    }
+  }
+  return out;
+}
+
+/** The whole report as data. */
+export function buildReportModel(results: ResultFile): ReportModel {
+  const count = (s: string): number => results.cases.filter((c) => c.status === s).length;
+  const summary = [
+    `${results.cases.length} cases on placement **${results.env.placement}**: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed.`,
+    'Tables are sorted best first (lowest p50 round trip, highest msgs/s); cases that lost or corrupted messages rank after clean ones. ' +
+      'Numbers are medians over the runs (independent process pairs); CPU is CPU time per message on each side, so busy-polling shows up as cost.',
+  ];
+  const sections: Section[] = [];
+  for (const probe of ['latency', 'throughput'] as const) {
+    for (const topology of ['same-pod', 'cross-pod'] as const) {
+      const cases = results.cases.filter((c) => c.probe === probe && c.topology === topology);
+      if (!cases.length) continue;
+      const sizes = [...new Set(cases.map((c) => c.messageBytes))].sort((a, b) => a - b);
+      const tables: Table[] = sizes.map((size) => {
+        const sorted = cases.filter((c) => c.messageBytes === size).sort(bestFirst);
+        let rank = 0;
+        const rows = sorted.map((c) => {
+          const r = c.status === 'ok' ? String(++rank) : '';
+          return probe === 'latency' ? latencyRow(r, c) : throughputRow(r, c);
+        });
+        return {
+          heading: formatBytes(size),
+          header: probe === 'latency' ? LATENCY_HEADER : THROUGHPUT_HEADER,
+          numeric: probe === 'latency' ? LATENCY_NUMERIC : THROUGHPUT_NUMERIC,
+          rows,
+        };
+      });
+      sections.push({
+        heading: probe === 'latency' ? `Round-trip latency, ${TOPOLOGY_TEXT[topology]}` : `Throughput, ${TOPOLOGY_TEXT[topology]}`,
+        intro:
+          probe === 'latency'
+            ? 'Ping-pong round trip of one message each way (one-way latency is not claimed).'
+            : 'One-directional stream with the mechanism’s own flow control.',
+        tables,
+      });
+    }
+  }
+  const problems = results.cases
+    .filter((c) => c.status !== 'ok')
+    .map((c) => ({
+      key: `${mechanismLabel(c)} ${c.probe} ${formatBytes(c.messageBytes)} ${TOPOLOGY_TEXT[c.topology]}`,
+      status: c.status,
+      reason: c.reason ?? 'no reason recorded',
+    }));
+  return {
+    title: `podipc report: ${results.env.placement} on ${results.env.hostname ?? results.env.cpuModel}`,
+    summary,
+    highlights: highlights(results),
+    env: envBlock(results),
+    sections,
+    problems,
+  };
+}
