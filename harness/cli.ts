@@ -14,8 +14,6 @@ import type { ResultFile } from './results.js';
 import { reportCommand, writeReport } from './report/index.js';
 import { compareCommand } from './compare.js';
 import { recommendCommand } from './recommend.js';
-import { k8sCommand } from './k8s/command.js';
-import { clusterCommand } from './placements/kind/cluster-command.js';
 
 const USAGE = `podipc: how should two containers in one pod talk, and what does each way cost?
 
@@ -167,9 +165,9 @@ export async function main(args: string[]): Promise<number> {
     case 'recommend':
       return recommendCommand(rest);
     case 'k8s':
-      return k8sCommand(rest);
+      return (await import('./k8s/command.js')).k8sCommand(rest);
     case 'cluster':
-      return clusterCommand(rest);
+      return (await import('./placements/kind/cluster-command.js')).clusterCommand(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -90,6 +90,7 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
     runTag,
     sysvSlot: randomInt(0, 0x10000),
     resources: { cpuLimit: config.cpuLimit, pin: config.pin, memoryBytes: config.memoryBytes },
+    teardown: config.teardown,
     log: io.log,
   });
   try {

@@ -16,6 +16,8 @@ export interface PlacementOptions {
   sysvSlot: number;
   /** Per-container resources, as kubelet sets them (placements that cannot apply them say so). */
   resources: { cpuLimit?: number | undefined; pin?: readonly number[] | undefined; memoryBytes?: number | undefined };
+  /** Delete long-lived infrastructure the placement created (the kind cluster) afterwards. */
+  teardown?: boolean;
   /** Progress and warnings for the user; one line each. */
   log: (line: string) => void;
 }

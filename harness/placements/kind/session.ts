@@ -1,0 +1,177 @@
+/**
+ * A kind run's session: cluster, image, namespace, then one pod (pair) at a time. See
+ * `../kind.ts` for the lifecycle; every command comes from the plans in `commands.ts`.
+ */
+import type { Requirement, Topology } from '../../../bench/mechanism.js';
+import { findMechanism } from '../../../bench/registry.js';
+import { CLUSTER_NAME, KUBE_CONTEXT, namespaceName } from '../../k8s/names.js';
+import { RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
+import type { PairOutcome, PairSpec, PlacementOptions, PlacementSession } from '../placement.js';
+import { kindPodModel, REPO_ROOT } from '../kind.js';
+import {
+  closePlan,
+  configPath,
+  ensureClusterPlan,
+  factsPlan,
+  imagePlan,
+  listClustersStep,
+  namespacePlan,
+  pairPlan,
+  parseClusters,
+  type ClusterSettings,
+} from './commands.js';
+import { runSteps } from './exec.js';
+import { clusterFacts, type ClusterFacts } from './facts.js';
+import { pairOutcome } from './outcome.js';
+import type { KindSettings } from './settings.js';
+
+function requirementsOf(mechanism: string): readonly Requirement[] {
+  return findMechanism(mechanism)?.requires ?? [];
+}
+
+export function renderOptionsFor(options: PlacementOptions, settings: KindSettings): RenderOptions {
+  return {
+    runTag: options.runTag,
+    sysvSlot: options.sysvSlot,
+    image: settings.image,
+    imagePullPolicy: 'Never',
+    ipcLimits: settings.raiseIpcLimits ? RAISED_IPC_LIMITS : undefined,
+    devShmBytes: settings.devShmBytes,
+    resources: {
+      // kind cannot pick CPUs by number; a Guaranteed pod with whole CPUs is what the
+      // static CPU manager pins, to cores of its choosing.
+      guaranteed: options.resources.pin !== undefined,
+      cpu: options.resources.cpuLimit,
+      memoryBytes: options.resources.memoryBytes,
+    },
+  };
+}
+
+class KindSession implements PlacementSession {
+  readonly topologies = kindPodModel.topologies;
+  private facts: ClusterFacts = {};
+  private namespaceCreated = false;
+  private interrupted = false;
+  private closed = false;
+  createdCluster = false;
+
+  constructor(
+    private readonly options: PlacementOptions,
+    private readonly settings: KindSettings,
+    private readonly render: RenderOptions,
+  ) {}
+
+  private log(line: string): void {
+    this.options.log(`kind: ${line}`);
+  }
+
+  /** Everything before the first pair; throws with the failing step's message. */
+  async setup(cluster: ClusterSettings, existing: readonly string[]): Promise<void> {
+    const create = ensureClusterPlan(existing, cluster);
+    if (create.length > 0) {
+      this.log(`creating the kind cluster '${CLUSTER_NAME}' (${cluster.configFile}); this takes a minute or two`);
+      const created = await runSteps(create, { log: (l) => this.log(l) });
+      if (created.failure) throw new Error(`kind: ${created.failure}`);
+      this.createdCluster = true;
+    } else {
+      this.log(`using the existing cluster '${CLUSTER_NAME}' (kubectl context ${KUBE_CONTEXT})`);
+      if (this.settings.pinnedCluster || this.settings.nodeImage) {
+        this.log('PODIPC_KIND_PINNED / PODIPC_KIND_NODE_IMAGE apply when the cluster is created; run `podipc cluster down` first to change them');
+      }
+    }
+    const image = await runSteps(imagePlan(cluster), { log: (l) => this.log(l) });
+    if (image.failure) throw new Error(`kind: ${image.failure}`);
+    const facts = await runSteps(factsPlan());
+    if (facts.failure) throw new Error(`kind: ${facts.failure}`);
+    this.facts = clusterFacts({ ...image.captures, ...facts.captures });
+    for (const note of [...image.notes, ...facts.notes]) this.log(`note: ${note}`);
+    if (this.render.resources.guaranteed && this.facts.cpuManagerPolicy !== 'static') {
+      this.log(`--pin: pods get Guaranteed QoS, but the kubelet's CPU manager policy is '${this.facts.cpuManagerPolicy ?? 'unknown'}', so no core is exclusive; create the cluster with PODIPC_KIND_PINNED=1 (podipc cluster down; PODIPC_KIND_PINNED=1 podipc cluster up)`);
+    }
+    // Marked before the apply: a half-finished apply still leaves something to delete.
+    this.namespaceCreated = true;
+    const ns = await runSteps(namespacePlan(renderNamespace(this.render)));
+    if (ns.failure) throw new Error(`kind: ${ns.failure}`);
+  }
+
+  provides(topology: Topology): ReadonlySet<Requirement> {
+    return kindPodModel.provides(topology);
+  }
+
+  describeMissing(topology: Topology, requirement: Requirement): string {
+    return kindPodModel.describeMissing(topology, requirement);
+  }
+
+  envFacts(): Record<string, unknown> {
+    const { resources } = this.render;
+    return {
+      ...(this.facts.k8sVersion ? { k8sVersion: this.facts.k8sVersion } : {}),
+      kind: {
+        cluster: CLUSTER_NAME,
+        context: KUBE_CONTEXT,
+        namespace: namespaceName(this.options.runTag),
+        createdCluster: this.createdCluster,
+        ...(this.facts.kindVersion ? { kindVersion: this.facts.kindVersion } : {}),
+        ...(this.facts.node ? { node: this.facts.node } : {}),
+        ...(this.facts.cpuManagerPolicy ? { cpuManagerPolicy: this.facts.cpuManagerPolicy } : {}),
+        ...(this.facts.allowedUnsafeSysctls ? { allowedUnsafeSysctls: this.facts.allowedUnsafeSysctls } : {}),
+        image: this.settings.image,
+        ...(this.facts.imageId ? { imageId: this.facts.imageId } : {}),
+        ipcLimits: this.render.ipcLimits ?? 'kernel defaults (mq mechanisms chunk larger frames)',
+        devShm: this.render.devShmBytes ? `emptyDir {medium: Memory} of ${this.render.devShmBytes / 1_048_576} MiB` : 'the runtime default (containerd: 64 MiB per pod)',
+        qos: resources.guaranteed ? 'Guaranteed (whole CPUs, requests = limits)' : 'Burstable',
+        ...(this.options.resources.pin ? { pinning: `requested CPUs ${this.options.resources.pin.join(',')} cannot be chosen in kind; the static CPU manager picks the cores` } : {}),
+      },
+    };
+  }
+
+  async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
+    const pair = renderPair({ spec, requires: requirementsOf(spec.mechanism) }, this.render);
+    const result = await runSteps(pairPlan(pair, this.options.runTag), { signal });
+    if (result.interrupted) this.interrupted = true;
+    const parse = (text: string | undefined): unknown => {
+      try {
+        return text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const clientPod = parse(result.captures['client-pod']);
+    return pairOutcome({
+      clientLog: result.captures['client-log'],
+      serverLog: result.captures['server-log'],
+      clientPod,
+      serverPod: pair.clientObjects.length === 0 ? clientPod : parse(result.captures['server-pod']),
+      stepFailure: result.failure,
+      interrupted: result.interrupted,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.settings.teardown) this.log(`--teardown: deleting the cluster '${CLUSTER_NAME}'`);
+    const steps = closePlan(this.options.runTag, { interrupted: this.interrupted, teardown: this.settings.teardown, namespaceCreated: this.namespaceCreated });
+    const result = await runSteps(steps);
+    for (const problem of [result.failure, ...result.notes]) if (problem) this.log(`warning: ${problem}`);
+  }
+}
+
+export async function openKindSession(options: PlacementOptions, settings: KindSettings): Promise<PlacementSession> {
+  const cluster: ClusterSettings = {
+    root: REPO_ROOT,
+    configFile: configPath(REPO_ROOT, settings.pinnedCluster),
+    nodeImage: settings.nodeImage,
+    image: settings.image,
+  };
+  const session = new KindSession(options, settings, renderOptionsFor(options, settings));
+  try {
+    const listed = await runSteps([listClustersStep()]);
+    if (listed.failure) throw new Error(`kind: ${listed.failure}`);
+    await session.setup(cluster, parseClusters(listed.captures.clusters));
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+  return session;
+}
