@@ -4,25 +4,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseRunArgs } from '../harness/config.js';
 import { runSuite } from '../harness/runner.js';
+import { ownedProbePids, stillRunning } from './helpers/probes.js';
 
-/** PIDs of probe processes whose plan file matches `role`. */
+/** Every probe pid this test has seen, checked for survivors at the end. */
+const seen = new Set<number>();
+
 function probePids(role: 'server' | 'client'): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes('bench/entrypoint.js') && cmd.includes(`${role}.plan.json`)) pids.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
+  const pids = ownedProbePids(process.pid, role);
+  for (const pid of [...pids, ...ownedProbePids(process.pid)]) seen.add(pid);
   return pids;
 }
 
@@ -63,7 +58,7 @@ test('a server killed mid-case makes that case failed with the reason; the suite
   assert.equal(throughput.runs[0]?.status, 'failed');
   assert.equal(throughput.runs[1]?.status, 'ok');
 
-  assert.deepEqual(probePids('server').concat(probePids('client')), [], 'probe processes survived');
+  assert.deepEqual(stillRunning([...seen]), [], 'probe processes survived');
   assert.deepEqual(runDirs().filter((d) => !before.has(d)), [], 'the run left its temp dir behind');
 });
 
@@ -73,22 +68,23 @@ test('a server that hangs (SIGSTOP) fails its case after the silence timeout and
     '--runs', '1', '--budget-ms', '3000', '--warmup-ms', '0', '--setup-timeout-ms', '500',
   ])!;
   const suite = runSuite(config, { log: () => {}, signal: new AbortController().signal });
-  let stopped = false;
-  for (let i = 0; i < 200 && !stopped; i++) {
+  let stoppedPid: number | undefined;
+  for (let i = 0; i < 200 && stoppedPid === undefined; i++) {
     await sleep(50);
     const [pid] = probePids('server');
     if (pid !== undefined) {
       await sleep(300);
       process.kill(pid, 'SIGSTOP');
-      stopped = true;
+      stoppedPid = pid;
     }
   }
-  assert.ok(stopped);
+  assert.ok(stoppedPid);
   const results = await suite;
   const c = results.cases[0]!;
   assert.equal(c.status, 'failed');
   assert.match(c.runs[0]?.reason ?? '', /no answer from the server within 500 ms/);
-  assert.deepEqual(probePids('server').concat(probePids('client')), []);
+  assert.deepEqual(stillRunning([...seen]), [], 'probe processes survived');
   // Nothing stopped may linger either (a stopped process ignores SIGTERM, so SIGKILL must follow).
-  assert.equal(execFileSync('ps', ['-eo', 'stat,args']).toString().split('\n').filter((l) => l.startsWith('T') && l.includes('entrypoint.js')).length, 0);
+  const stopped = execFileSync('ps', ['-eo', 'pid=,stat=']).toString().split('\n').filter((l) => /^\s*\d+\s+T/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  assert.ok(!stopped.includes(stoppedPid!), 'the stopped server survived');
 });

@@ -1,0 +1,133 @@
+/**
+ * ws: WebSocket (RFC 6455, the `ws` package) over loopback TCP in the pod's shared network
+ * namespace. One binary WebSocket message per frame, so the transport itself keeps message
+ * boundaries; what it adds over plain TCP is the HTTP upgrade at connect time, a 2-14 byte
+ * frame header per message, and client-to-server masking (the client XORs every payload
+ * byte with a random key, as the RFC requires, and the server unmasks: a real CPU cost at
+ * large sizes, done in JavaScript unless ws's optional native `bufferutil` is installed,
+ * which podipc does not add).
+ *
+ * permessage-deflate is off on both sides: with it, the numbers would measure zlib on our
+ * synthetic payload (which compresses unrealistically well), not the transport.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import { retryUntil, serverPort } from '../net-connect.js';
+import { FrameQueue } from '../stream-channel.js';
+
+const MIB = 1024 * 1024;
+/** How long close() waits for the closing handshake before dropping the connection. */
+const CLOSE_GRACE_MS = 500;
+
+/**
+ * The largest message either side accepts (ws closes the connection with 1009 beyond it;
+ * its default is 100 MiB). Explicit: the case's frame, at least 1 MiB, plus headroom for
+ * control frames, so a limit is never hit by accident nor set needlessly high.
+ */
+function maxPayloadFor(ctx: OpenContext): number {
+  return Math.max(ctx.messageBytes, MIB) + 64 * 1024;
+}
+
+function wsChannel(ws: WebSocket, onClose: () => Promise<void> = async () => {}): Channel {
+  const queue = new FrameQueue();
+  ws.binaryType = 'nodebuffer';
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    if (!isBinary || !Buffer.isBuffer(data)) {
+      queue.fail(new Error('ws: received a non-binary message; podipc sends one binary message per frame'));
+      return;
+    }
+    queue.deliver(data);
+  });
+  ws.on('error', (err) => queue.fail(err));
+  ws.on('close', (code) => queue.fail(new Error(`peer closed the WebSocket (code ${code})`)));
+  let closed = false;
+  return {
+    send(frame) {
+      // The callback fires when the socket has written the message to the kernel (for the
+      // client, a masked copy; for the server, `frame` itself): only then may the probe
+      // reuse the buffer, and waiting for it is the stream's back-pressure.
+      return new Promise<void>((resolve, reject) => {
+        ws.send(frame, { binary: true }, (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    recv: (timeoutMs) => queue.recv(timeoutMs),
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ws.readyState !== WebSocket.CLOSED) {
+        const done = once(ws, 'close').catch(() => {});
+        if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+        const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+        await done;
+        clearTimeout(timer);
+      }
+      await onClose();
+    },
+  };
+}
+
+async function openServer(ctx: OpenContext): Promise<Channel> {
+  // noDelay: TCP_NODELAY on accepted sockets, so a small message is not held back by
+  // Nagle's algorithm waiting for the ACK of the previous one.
+  const http = createServer({ noDelay: true });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: maxPayloadFor(ctx) });
+  try {
+    http.listen(ctx.net.port, ctx.net.listenHost);
+    await once(http, 'listening');
+    const address = http.address();
+    if (address === null || typeof address === 'string') throw new Error('ws server has no port');
+    await ctx.rendezvous.publish({ port: address.port });
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no WebSocket client within ${ctx.setupTimeoutMs} ms`)), ctx.setupTimeoutMs);
+      // One peer per case: the first upgrade becomes the channel.
+      http.once('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        socket.setNoDelay(true);
+        wss.handleUpgrade(req, socket, head, (client) => {
+          clearTimeout(timer);
+          resolve(client);
+        });
+      });
+    });
+    // Stop listening so the port is free for the next case. Not awaited: the callback
+    // waits until every connection has ended, the upgraded one included.
+    http.close();
+    return wsChannel(ws, async () => {
+      wss.close();
+    });
+  } catch (err) {
+    wss.close();
+    if (http.listening) http.close();
+    throw err;
+  }
+}
+
+async function openClient(ctx: OpenContext): Promise<Channel> {
+  const port = await serverPort(ctx);
+  const host = ctx.net.connectHost.includes(':') ? `[${ctx.net.connectHost}]` : ctx.net.connectHost;
+  const url = `ws://${host}:${port}/`;
+  const ws = await retryUntil(ctx.setupTimeoutMs, `WebSocket connect to ${url}`, async () => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: maxPayloadFor(ctx) });
+    // ws sets TCP_NODELAY itself; done here too so the choice is visible, not inherited.
+    ws.once('upgrade', (res: IncomingMessage) => (res.socket as Socket).setNoDelay(true));
+    try {
+      await once(ws, 'open');
+    } catch (err) {
+      ws.on('error', () => {}); // a late error from the aborted handshake must not crash us
+      ws.terminate();
+      throw err;
+    }
+    return ws;
+  });
+  return wsChannel(ws);
+}
+
+export const ws: Mechanism = {
+  id: 'ws',
+  summary: 'WebSocket (ws package) over the pod loopback: binary messages, no compression, TCP_NODELAY',
+  requires: [],
+  supports: () => SUPPORTED,
+  open: (ctx) => (ctx.role === 'server' ? openServer(ctx) : openClient(ctx)),
+};

@@ -1,0 +1,36 @@
+/**
+ * Run the real suite from a test: `runQuick` parses flags as `podipc run` does, adds
+ * `--quick`, and runs it in-process; `assertCaseSane` holds the assertions every mechanism
+ * test makes about an ok case. Tiny budgets only: the host is shared.
+ */
+import assert from 'node:assert/strict';
+import { parseRunArgs } from '../../harness/config.js';
+import { caseKey, type CaseResult, type ResultFile } from '../../harness/results.js';
+import { runSuite } from '../../harness/runner.js';
+
+/** The suite's results; when the run itself throws, the error carries what it logged. */
+export async function runQuick(flags: string[]): Promise<ResultFile> {
+  const config = parseRunArgs(['--quick', ...flags]);
+  if (!config) throw new Error(`runQuick: flags ${flags.join(' ')} asked for --help`);
+  const log: string[] = [];
+  try {
+    return await runSuite(config, { log: (line) => log.push(line), signal: new AbortController().signal });
+  } catch (err) {
+    throw new Error(`podipc run --quick ${flags.join(' ')} threw: ${(err as Error).message}\nlog:\n${log.join('\n')}`, { cause: err });
+  }
+}
+
+/** An ok case whose numbers are plausible; `lossless` also demands that nothing was lost. */
+export function assertCaseSane(c: CaseResult, opts: { lossless: boolean }): void {
+  const key = caseKey(c);
+  assert.equal(c.status, 'ok', `${key}: status ${c.status}: ${c.reason ?? ''}`);
+  assert.ok(c.integrity, `${key}: no integrity counts`);
+  assert.equal(c.integrity.corrupt, 0, `${key}: ${c.integrity.corrupt} corrupt frames`);
+  assert.ok(c.integrity.received > 0, `${key}: nothing received`);
+  if (opts.lossless) assert.equal(c.integrity.lost, 0, `${key}: ${c.integrity.lost} frames lost`);
+  if (c.probe === 'latency') {
+    assert.ok(c.latencyNs && c.latencyNs.p50 > 0, `${key}: latency p50 is ${c.latencyNs?.p50}`);
+  } else {
+    assert.ok(c.throughput && c.throughput.msgsPerSec > 0, `${key}: throughput is ${c.throughput?.msgsPerSec} msgs/s`);
+  }
+}
