@@ -4,9 +4,13 @@
  */
 import type { Placement, PlacementId } from './placement.js';
 import { processPlacement } from './process.js';
+import { sandboxPlacement } from './sandbox.js';
+import { kindPlacement } from './kind.js';
 
 export const placements: readonly Placement[] = [
   processPlacement,
+  sandboxPlacement,
+  kindPlacement,
 ];
 
 /** Tried in this order by `--placement auto` (kind is used only when asked for). */
