@@ -1,0 +1,549 @@
+/**
+ * A framed, bidirectional channel over one shared-memory segment: two single-producer,
+ * single-consumer byte rings (client->server, server->client) plus a small control block.
+ * Pure TypeScript over an Int32Array (control words) and a Uint8Array (ring bytes), so it
+ * runs the same on a SysV segment, a POSIX shm object or a plain (Shared)ArrayBuffer in a
+ * test. How a waiting side sleeps and is woken is a `WakeUp` (spin, futex, semaphore); the
+ * native ones are built in bench/mechanisms/shm-common.ts, this file makes no system call.
+ *
+ * Frames are the same framed, checksummed messages every mechanism carries. A frame
+ * larger than the ring streams through it in pieces: the sender writes what fits and waits
+ * for space, the receiver copies out what is there and reassembles by the header's
+ * frameBytes, exactly as a stream socket reader does.
+ *
+ * Memory ordering: the producer copies bytes into the ring and then publishes the new head
+ * with Atomics.store; the consumer reads the head with Atomics.load before copying out, and
+ * publishes its tail the same way. V8 compiles Atomics.store to a sequentially consistent
+ * store (xchg on x86, a full barrier) and Atomics.load to an acquire load, also on the
+ * non-shared ArrayBuffers shm-typed-array hands out; both processes map the same physical
+ * pages, so this is release/acquire ordering across processes (PLATFORM.md: a bare spin
+ * ping-pong between two Node processes this way measured 444 ns).
+ */
+import { performance } from 'node:perf_hooks';
+import { FRAME_HEADER_BYTES } from './frame.js';
+import type { Channel, Role } from './mechanism.js';
+
+/**
+ * Bytes per direction. 256 KiB: the size of a typical socket buffer on Linux
+ * (net.core.rmem_default is 208 KiB), so shm is compared with UDS/TCP at similar buffering
+ * rather than winning by hoarding memory; thousands of small frames fit in flight for the
+ * throughput probe; both rings (512 KiB) stay within L2-sized working sets; the two rings
+ * cost 0.8% of the 64 MiB /dev/shm containerd gives a pod. 1 MiB frames then stream through
+ * in four or more pieces, which is the path an application with large messages exercises.
+ * Must be a power of two (the indices are free-running 32-bit counters masked into it).
+ */
+export const RING_BYTES = 256 * 1024;
+
+/** A corrupt length field must not make the receiver allocate gigabytes. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** Int32 words per 64-byte cache line: words written by different sides live on different lines. */
+const LINE_WORDS = 16;
+
+/**
+ * The control block, in Int32 words. Each side writes only its own lines (the producer its
+ * head, the consumer its tail), so the two cores do not fight over a cache line per message.
+ */
+export const LAYOUT = {
+  /** 'PSHM': written last by the creator, checked by the attacher. */
+  magic: 0,
+  version: 1,
+  ringBytes: 2,
+  /** Bit per side (CLOSED_BIT): set by close(), so a waiting peer stops waiting at once. */
+  closed: 3,
+  c2sHead: 1 * LINE_WORDS,
+  c2sTail: 2 * LINE_WORDS,
+  s2cHead: 3 * LINE_WORDS,
+  s2cTail: 4 * LINE_WORDS,
+  /** "The server may be asleep" flag and the server's futex sequence word. */
+  serverSleeping: 5 * LINE_WORDS,
+  serverSeq: 5 * LINE_WORDS + 1,
+  clientSleeping: 6 * LINE_WORDS,
+  clientSeq: 6 * LINE_WORDS + 1,
+} as const;
+
+export const SHM_MAGIC = 0x4d485350; // 'PSHM' little-endian
+export const SHM_LAYOUT_VERSION = 1;
+/** The control block, padded to a whole number of cache lines; the rings follow it. */
+export const CONTROL_BYTES = 8 * LINE_WORDS * 4;
+const CONTROL_WORDS = CONTROL_BYTES / 4;
+const CLOSED_BIT: Record<Role, number> = { server: 1, client: 2 };
+
+export function segmentBytes(ringBytes = RING_BYTES): number {
+  return CONTROL_BYTES + 2 * ringBytes;
+}
+
+/** The views one side needs over a segment of `segmentBytes(ringBytes)` bytes. */
+export interface SegmentViews {
+  ctl: Int32Array;
+  c2s: Uint8Array;
+  s2c: Uint8Array;
+  ringBytes: number;
+}
+
+function views(bytes: Uint8Array, ringBytes: number): SegmentViews {
+  return {
+    ctl: new Int32Array(bytes.buffer, bytes.byteOffset, CONTROL_WORDS),
+    c2s: bytes.subarray(CONTROL_BYTES, CONTROL_BYTES + ringBytes),
+    s2c: bytes.subarray(CONTROL_BYTES + ringBytes, CONTROL_BYTES + 2 * ringBytes),
+    ringBytes,
+  };
+}
+
+/** Creator: lay out a fresh (zeroed or reused) segment; the magic goes last. */
+export function initSegment(bytes: Uint8Array, ringBytes = RING_BYTES): SegmentViews {
+  if (!Number.isInteger(Math.log2(ringBytes)) || ringBytes < 64) throw new Error(`ring size ${ringBytes} must be a power of two >= 64`);
+  if (bytes.byteLength < segmentBytes(ringBytes)) throw new Error(`segment of ${bytes.byteLength} bytes is smaller than the ${segmentBytes(ringBytes)} the rings need`);
+  if (bytes.byteOffset % 8 !== 0) throw new Error('segment is not 8-byte aligned');
+  const v = views(bytes, ringBytes);
+  v.ctl.fill(0);
+  Atomics.store(v.ctl, LAYOUT.version, SHM_LAYOUT_VERSION);
+  Atomics.store(v.ctl, LAYOUT.ringBytes, ringBytes);
+  Atomics.store(v.ctl, LAYOUT.magic, SHM_MAGIC);
+  return v;
+}
+
+/** Attacher: check the creator's layout and size before trusting any index in it. */
+export function attachSegment(bytes: Uint8Array, where: string): SegmentViews {
+  if (bytes.byteLength < CONTROL_BYTES) throw new Error(`${where} is ${bytes.byteLength} bytes, too small for podipc's ring header`);
+  const ctl = new Int32Array(bytes.buffer, bytes.byteOffset, CONTROL_WORDS);
+  if (Atomics.load(ctl, LAYOUT.magic) !== SHM_MAGIC) throw new Error(`${where} is not an initialised podipc ring segment (bad magic)`);
+  const version = Atomics.load(ctl, LAYOUT.version);
+  if (version !== SHM_LAYOUT_VERSION) throw new Error(`${where} has ring layout version ${version}, this probe speaks ${SHM_LAYOUT_VERSION}: run the same podipc build on both sides`);
+  const ringBytes = Atomics.load(ctl, LAYOUT.ringBytes);
+  if (!Number.isInteger(Math.log2(ringBytes)) || bytes.byteLength < segmentBytes(ringBytes)) {
+    throw new Error(`${where}: ring size ${ringBytes} does not fit the ${bytes.byteLength}-byte segment`);
+  }
+  return views(bytes, ringBytes);
+}
+
+/**
+ * The producer end of one ring. Indices are free-running 32-bit byte counters (wrapping
+ * at 2^32, which a power-of-two ring size divides): used = head - tail, position = index &
+ * mask. The producer keeps its head locally and only loads the consumer's tail.
+ */
+export class RingWriter {
+  private head: number;
+  private readonly mask: number;
+
+  constructor(
+    private readonly ctl: Int32Array,
+    private readonly headWord: number,
+    private readonly tailWord: number,
+    private readonly data: Uint8Array,
+  ) {
+    this.mask = data.byteLength - 1;
+    this.head = Atomics.load(ctl, headWord);
+  }
+
+  /** Bytes that can be written now. */
+  free(): number {
+    return this.data.byteLength - ((this.head - Atomics.load(this.ctl, this.tailWord)) | 0);
+  }
+
+  /** Copy as much of `src[from..]` as fits, publish it, and return how many bytes went in. */
+  write(src: Uint8Array, from: number): number {
+    const n = Math.min(this.free(), src.byteLength - from);
+    if (n <= 0) return 0;
+    const pos = this.head & this.mask;
+    const first = Math.min(n, this.data.byteLength - pos);
+    this.data.set(src.subarray(from, from + first), pos);
+    if (n > first) this.data.set(src.subarray(from + first, from + n), 0);
+    this.head = (this.head + n) | 0;
+    // Release: the bytes above are visible before the consumer can see the new head.
+    Atomics.store(this.ctl, this.headWord, this.head);
+    return n;
+  }
+}
+
+/** The consumer end of one ring: keeps its tail locally and only loads the producer's head. */
+export class RingReader {
+  private tail: number;
+  private readonly mask: number;
+
+  constructor(
+    private readonly ctl: Int32Array,
+    private readonly headWord: number,
+    private readonly tailWord: number,
+    private readonly data: Uint8Array,
+  ) {
+    this.mask = data.byteLength - 1;
+    this.tail = Atomics.load(ctl, tailWord);
+  }
+
+  /** Bytes consumed so far (mod 2^32): changes exactly when read() returned bytes. */
+  get position(): number {
+    return this.tail;
+  }
+
+  /** Bytes waiting to be read. */
+  readable(): number {
+    return (Atomics.load(this.ctl, this.headWord) - this.tail) | 0;
+  }
+
+  /** The little-endian u32 `offset` bytes past the tail, without consuming (needs readable() >= offset + 4). */
+  peekUint32(offset: number): number {
+    const d = this.data;
+    const m = this.mask;
+    const p = this.tail + offset;
+    return (d[p & m]! | (d[(p + 1) & m]! << 8) | (d[(p + 2) & m]! << 16) | (d[(p + 3) & m]! << 24)) >>> 0;
+  }
+
+  /** Copy up to `max` waiting bytes into `dst[at..]`, free their space, return the count. */
+  read(dst: Uint8Array, at: number, max: number): number {
+    const n = Math.min(this.readable(), max);
+    if (n <= 0) return 0;
+    const pos = this.tail & this.mask;
+    const first = Math.min(n, this.data.byteLength - pos);
+    dst.set(this.data.subarray(pos, pos + first), at);
+    if (n > first) dst.set(this.data.subarray(0, n - first), at + first);
+    this.tail = (this.tail + n) | 0;
+    // The bytes are copied out before the producer may overwrite them.
+    Atomics.store(this.ctl, this.tailWord, this.tail);
+    return n;
+  }
+}
+
+/**
+ * Reassembles frames from a ring: first the header, then the rest up to its frameBytes.
+ * `pump()` never blocks; it returns a whole frame, or undefined when more bytes must come.
+ * The returned bytes live in a reused buffer, valid until the next pump.
+ */
+export class FrameReceiver {
+  private buf = new Uint8Array(64 * 1024);
+  private have = 0;
+  private need = FRAME_HEADER_BYTES;
+  private headerSeen = false;
+
+  constructor(private readonly ring: RingReader) {}
+
+  /** Bytes of a frame received so far (0 between frames). */
+  get partialBytes(): number {
+    return this.have;
+  }
+
+  pump(): Uint8Array | undefined {
+    if (!this.headerSeen) {
+      // Between frames: learn the length from the header in place, so that a frame already
+      // in the ring comes out with one copy instead of header first and payload second.
+      const readable = this.ring.readable();
+      if (this.have === 0 && readable >= FRAME_HEADER_BYTES) this.expect(this.ring.peekUint32(12));
+      else {
+        this.have += this.ring.read(this.buf, this.have, FRAME_HEADER_BYTES - this.have);
+        if (this.have < FRAME_HEADER_BYTES) return undefined;
+        const b = this.buf;
+        this.expect((b[12]! | (b[13]! << 8) | (b[14]! << 16) | (b[15]! << 24)) >>> 0);
+      }
+    }
+    this.have += this.ring.read(this.buf, this.have, this.need - this.have);
+    if (this.have < this.need) return undefined;
+    const frame = this.buf.subarray(0, this.need);
+    this.have = 0;
+    this.need = FRAME_HEADER_BYTES;
+    this.headerSeen = false;
+    return frame;
+  }
+
+  private expect(frameBytes: number): void {
+    if (frameBytes < FRAME_HEADER_BYTES || frameBytes > MAX_FRAME_BYTES) {
+      // A corrupt length would desynchronise the ring for good: surface it, do not guess.
+      throw new Error(`shared-memory ring desynchronised: frame length field ${frameBytes} is outside ${FRAME_HEADER_BYTES}..${MAX_FRAME_BYTES}`);
+    }
+    if (frameBytes > this.buf.byteLength) {
+      const bigger = new Uint8Array(Math.max(frameBytes, 2 * this.buf.byteLength));
+      bigger.set(this.buf.subarray(0, this.have));
+      this.buf = bigger;
+    }
+    this.headerSeen = true;
+    this.need = frameBytes;
+  }
+}
+
+/**
+ * How a side waits for its peer, and how it wakes a peer that waits. Each side blocks on
+ * one thing at a time (data to read, or space to write), so one wake-up per side suffices:
+ * a woken side re-checks what it was waiting for and sleeps again if it was not that.
+ */
+export interface WakeUp {
+  /**
+   * Return true as soon as `ready()` is true; false only after `sliceMs` passed without
+   * it (spurious wake-ups are absorbed here, so `false` always means a whole slice of time).
+   */
+  wait(ready: () => boolean, sliceMs: number): boolean;
+  /** Called after publishing progress (a head or tail moved): wake the peer if it sleeps. */
+  wakePeer(): void;
+}
+
+/** ready() calls between clock reads while spinning (~10 µs of polling; a clock read costs ~50 ns). */
+const SPIN_CLOCK_EVERY = 1024;
+
+/**
+ * Busy polling: no system call on either path, lowest latency, and a whole core burnt per
+ * waiting side (the report's CPU µs per message shows it). No yield or pause: on a starved
+ * host that is exactly the cost this variant is there to show.
+ */
+export function spinWakeUp(): WakeUp {
+  return {
+    wait(ready, sliceMs) {
+      let deadline = 0;
+      for (;;) {
+        for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (ready()) return true;
+        // The clock is read only after a first burst, so a quick answer never pays for it.
+        const now = performance.now();
+        if (deadline === 0) deadline = now + sliceMs;
+        else if (now >= deadline) return false;
+      }
+    },
+    wakePeer() {},
+  };
+}
+
+/** The kernel primitive behind a sleeping wake-up: a futex word or a semaphore. */
+export interface Sleeper {
+  /** Taken after announcing "asleep" and before the last ready() check (futex: the sequence word). */
+  arm(): number;
+  /**
+   * Sleep until woken or `timeoutMs`; may return early. May throw when the primitive is
+   * gone (the peer closed and removed it): the caller re-checks and rethrows only if idle.
+   */
+  sleep(armed: number, timeoutMs: number): void;
+  /** Wake the peer's sleeper. */
+  wake(): void;
+}
+
+/**
+ * Sleep in the kernel, wake the peer only when it may be asleep.
+ *
+ * Protocol (a Dekker-style handshake on two words; all Atomics are sequentially consistent):
+ *   waiter:   store mySleeping=1; armed = arm(); if ready() -> done; else sleep(armed)
+ *   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
+ * Either the notifier's exchange comes after the waiter's store and it sees 1 and wakes, or
+ * it comes before, and then the notifier's publish also precedes the waiter's ready() check,
+ * which sees the progress and does not sleep. The remaining gap - the notifier wakes
+ * between the waiter's check and its sleep - is closed by the primitive: a futex waiter
+ * passes the sequence word it read in arm(), the waker bumps that word before FUTEX_WAKE,
+ * so FUTEX_WAIT returns at once (EAGAIN) instead of sleeping through it; a semaphore keeps
+ * the post as a count, so the later wait consumes it at once. The exchange (not a plain
+ * load) means one wake per sleep, not one system call per message while the peer sleeps.
+ * A leftover semaphore count only causes a spurious return, which the loop re-checks.
+ *
+ * No spinning before sleeping: these variants are there to measure the kernel's wake-up
+ * (the cost every blocking mechanism pays); polling first would blur them into `spin`.
+ */
+export class SleepingWakeUp implements WakeUp {
+  constructor(
+    private readonly ctl: Int32Array,
+    private readonly mySleeping: number,
+    private readonly peerSleeping: number,
+    private readonly sleeper: Sleeper,
+  ) {}
+
+  wait(ready: () => boolean, sliceMs: number): boolean {
+    if (ready()) return true;
+    const deadline = performance.now() + sliceMs;
+    for (;;) {
+      Atomics.store(this.ctl, this.mySleeping, 1);
+      const armed = this.sleeper.arm();
+      if (ready()) break;
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) {
+        Atomics.store(this.ctl, this.mySleeping, 0);
+        return false;
+      }
+      try {
+        this.sleeper.sleep(armed, leftMs);
+      } catch (err) {
+        if (!ready()) {
+          Atomics.store(this.ctl, this.mySleeping, 0);
+          throw err;
+        }
+      }
+      if (ready()) break;
+    }
+    // Awake: spare the peer a wake-up system call until we sleep again.
+    Atomics.store(this.ctl, this.mySleeping, 0);
+    return true;
+  }
+
+  wakePeer(): void {
+    // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
+    if (Atomics.load(this.ctl, this.peerSleeping) !== 0 && Atomics.exchange(this.ctl, this.peerSleeping, 0) !== 0) {
+      this.sleeper.wake();
+    }
+  }
+}
+
+/** The futex words of a side, for a futex-based Sleeper. */
+export function futexWords(role: Role): { mySeq: number; peerSeq: number } {
+  return role === 'server'
+    ? { mySeq: LAYOUT.serverSeq, peerSeq: LAYOUT.clientSeq }
+    : { mySeq: LAYOUT.clientSeq, peerSeq: LAYOUT.serverSeq };
+}
+
+export function sleepingWords(role: Role): { mySleeping: number; peerSleeping: number } {
+  return role === 'server'
+    ? { mySleeping: LAYOUT.serverSleeping, peerSleeping: LAYOUT.clientSleeping }
+    : { mySleeping: LAYOUT.clientSleeping, peerSleeping: LAYOUT.serverSleeping };
+}
+
+/**
+ * How long a send/recv blocks the event loop before it starts yielding to it between
+ * waits. Messages normally arrive in µs, so the measured path never yields; a peer that
+ * is slow or gone costs at most this much delay to a SIGTERM handler or a timer.
+ */
+export const BLOCK_SLICE_MS = 20;
+
+export interface ShmChannelOptions {
+  role: Role;
+  segment: SegmentViews;
+  wake: WakeUp;
+  /** Give up when the peer made no progress for this long (it is dead or stuck). */
+  silenceMs: number;
+  /** What the peer is called in errors, e.g. "shm-posix /podipc-x-c0-ring". */
+  label: string;
+  /** Release what this side holds (detach, remove); runs once, from close(). */
+  release: () => void;
+  limits?: Record<string, number>;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The Channel over a segment. send/recv complete synchronously whenever the peer keeps
+ * up (no promise, no event-loop turn on the measured path); when they have to wait longer
+ * than BLOCK_SLICE_MS they continue asynchronously, yielding between slices so signals and
+ * timers still run, and they fail after `silenceMs` without progress from the peer.
+ */
+export class ShmChannel implements Channel {
+  readonly limits: Record<string, number> | undefined;
+  private readonly ctl: Int32Array;
+  private readonly tx: RingWriter;
+  private readonly rx: RingReader;
+  private readonly receiver: FrameReceiver;
+  private readonly peerClosedBit: number;
+  private closed = false;
+  private readonly canRead: () => boolean;
+  private readonly canWrite: () => boolean;
+
+  constructor(private readonly o: ShmChannelOptions) {
+    const { ctl, c2s, s2c } = o.segment;
+    this.ctl = ctl;
+    this.limits = o.limits;
+    const server = o.role === 'server';
+    this.tx = server ? new RingWriter(ctl, LAYOUT.s2cHead, LAYOUT.s2cTail, s2c) : new RingWriter(ctl, LAYOUT.c2sHead, LAYOUT.c2sTail, c2s);
+    this.rx = server ? new RingReader(ctl, LAYOUT.c2sHead, LAYOUT.c2sTail, c2s) : new RingReader(ctl, LAYOUT.s2cHead, LAYOUT.s2cTail, s2c);
+    this.receiver = new FrameReceiver(this.rx);
+    this.peerClosedBit = CLOSED_BIT[server ? 'client' : 'server'];
+    this.canRead = () => this.rx.readable() > 0 || this.peerClosed();
+    this.canWrite = () => this.tx.free() > 0 || this.peerClosed();
+  }
+
+  private peerClosed(): boolean {
+    return (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+  }
+
+  send(frame: Uint8Array): void | Promise<void> {
+    if (this.closed) throw new Error(`${this.o.label}: send on a closed channel`);
+    // Fast path, no closures: the whole frame fits (the common case below the ring size).
+    let off = this.tx.write(frame, 0);
+    if (off > 0) this.o.wake.wakePeer();
+    if (off === frame.byteLength) return;
+    const attempt = (): true | undefined => {
+      const n = this.tx.write(frame, off);
+      if (n > 0) {
+        off += n;
+        this.o.wake.wakePeer();
+      }
+      if (off === frame.byteLength) return true;
+      if (this.peerClosed()) throw new Error(`${this.o.label}: the peer closed the channel while ${frame.byteLength - off} bytes were still to send`);
+      return undefined;
+    };
+    const done = this.block(attempt, this.canWrite, undefined, () => off, 'to make room in the ring (it stopped reading)');
+    if (done instanceof Promise) return done.then(() => undefined);
+  }
+
+  /** Take what the ring holds; a whole frame when it completes one. Wakes a producer waiting for space. */
+  private pull(): Uint8Array | undefined {
+    const before = this.rx.position;
+    const frame = this.receiver.pump();
+    if (this.rx.position !== before) this.o.wake.wakePeer();
+    return frame;
+  }
+
+  recv(timeoutMs?: number): Uint8Array | null | Promise<Uint8Array | null> {
+    if (this.closed) throw new Error(`${this.o.label}: recv on a closed channel`);
+    const ready = this.pull();
+    if (ready) return ready;
+    const attempt = (): Uint8Array | undefined => {
+      const frame = this.pull();
+      if (frame) return frame;
+      if (this.peerClosed() && this.rx.readable() === 0) throw new Error(`${this.o.label}: the peer closed the channel${this.receiver.partialBytes ? ` in the middle of a frame (${this.receiver.partialBytes} bytes in)` : ''}`);
+      return undefined;
+    };
+    return this.block(attempt, this.canRead, timeoutMs, () => this.rx.position, 'to send (it is dead or stuck)');
+  }
+
+  /**
+   * Drive `attempt` to completion: wait on the wake-up whenever it cannot progress. Returns
+   * the result synchronously when it comes within BLOCK_SLICE_MS, else a promise.
+   * `progress()` moves whenever bytes moved, which resets the silence clock.
+   */
+  private block<T>(
+    attempt: () => T | undefined,
+    ready: () => boolean,
+    timeoutMs: number | undefined,
+    progress: () => number,
+    waitingFor: string,
+  ): T | null | Promise<T | null> {
+    const first = attempt();
+    if (first !== undefined) return first;
+    // Lower bounds on elapsed time, counted in whole slices (see WakeUp.wait).
+    let waitedMs = 0;
+    let silentMs = 0;
+    let lastProgress = progress();
+    const step = (sliceMs: number): T | null | undefined => {
+      const slice = timeoutMs === undefined ? sliceMs : Math.min(sliceMs, Math.max(1, timeoutMs - waitedMs));
+      if (!this.o.wake.wait(ready, slice)) {
+        waitedMs += slice;
+        silentMs += slice;
+      }
+      const result = attempt();
+      if (result !== undefined) return result;
+      const p = progress();
+      if (p !== lastProgress) {
+        lastProgress = p;
+        silentMs = 0;
+      }
+      if (timeoutMs !== undefined && waitedMs >= timeoutMs) return null;
+      if (silentMs >= this.o.silenceMs) throw new Error(`${this.o.label}: waited ${Math.round(silentMs)} ms for the peer ${waitingFor}`);
+      return undefined;
+    };
+    // Synchronous phase: the peer normally answers within microseconds.
+    while (waitedMs < BLOCK_SLICE_MS) {
+      const r = step(BLOCK_SLICE_MS - waitedMs);
+      if (r !== undefined) return r;
+    }
+    return (async () => {
+      for (;;) {
+        await yieldToEventLoop();
+        // close() may have run meanwhile (SIGTERM): the mapping is gone, touch nothing.
+        if (this.closed) throw new Error(`${this.o.label}: channel closed while waiting for the peer`);
+        const r = step(BLOCK_SLICE_MS);
+        if (r !== undefined) return r;
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Tell a waiting peer at once rather than after its silence timeout.
+    Atomics.or(this.ctl, LAYOUT.closed, CLOSED_BIT[this.o.role]);
+    try {
+      this.o.wake.wakePeer();
+    } catch {
+      /* the peer closed first and removed its semaphore: nobody left to wake */
+    }
+    this.o.release();
+  }
+}
