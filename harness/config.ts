@@ -2,6 +2,7 @@
  * `podipc run` flags -> a validated RunConfig. Every rule lives here, once; each error
  * says what was wrong, shows the value, and says what to do (exit 2 at the CLI).
  */
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MIN_MESSAGE_BYTES } from '../bench/frame.js';
 import type { ProbeKind, Topology } from '../bench/mechanism.js';
@@ -154,11 +155,12 @@ function positiveNumber(flag: string, text: string, integer: boolean, example: s
   return n;
 }
 
-function parsePin(text: string): number[] {
+function parsePin(text: string, cpuCount: number): number[] {
   const cpus = text.split(',').map((s) => s.trim());
   return cpus.map((c) => {
     const n = Number(c);
     if (c === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--pin: '${c}' is not a CPU number; use a list like --pin 0,1`);
+    if (n >= cpuCount) throw new UsageError(`--pin: CPU ${n} does not exist here (CPUs 0-${cpuCount - 1}); use a list like --pin 0,${Math.min(1, cpuCount - 1)}`);
     return n;
   });
 }
@@ -207,7 +209,7 @@ export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
     setupTimeoutMs: str('setup-timeout-ms') !== undefined ? positiveNumber('setup-timeout-ms', str('setup-timeout-ms')!, false, '10000') : 10_000,
     out: str('out'),
     cpuLimit: cpuLimit !== undefined ? positiveNumber('cpu-limit', cpuLimit, false, '0.5') : undefined,
-    pin: pin !== undefined ? parsePin(pin) : undefined,
+    pin: pin !== undefined ? parsePin(pin, cpus().length) : undefined,
     memoryBytes,
     teardown: Boolean(values.teardown),
   };

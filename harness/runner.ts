@@ -64,8 +64,14 @@ function hostEnv(placement: ResultFile['env']['placement'], session: PlacementSe
   };
 }
 
-function runFromLine(run: number, line: ProbeLine): RunResult {
-  const { status, reason, latencyNs, samples, throughput, elapsedNs, cpu, integrity } = line;
+/**
+ * A run from the client's line. When the pair itself went wrong (a side crashed or hung),
+ * a failed line's reason gets the pair's story too - exit status and stderr tails - since
+ * the client alone only saw its peer vanish.
+ */
+function runFromLine(run: number, line: ProbeLine, pairFailure: string | undefined): RunResult {
+  const { status, latencyNs, samples, throughput, elapsedNs, cpu, integrity } = line;
+  const reason = status === 'failed' && pairFailure ? `${line.reason ?? 'failed'}; ${pairFailure}` : line.reason;
   return { run, status, reason, latencyNs, samples, throughput, elapsedNs, cpu, integrity };
 }
 
@@ -123,7 +129,7 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
         group.caseIds.forEach((id, caseIndex) => {
           const line = byIndex.get(caseIndex);
           const result: RunResult = line
-            ? runFromLine(run, line)
+            ? runFromLine(run, line, outcome.failure)
             : { run, status: 'failed', reason: outcome.failure ?? 'the client printed no result for this case' };
           if (line?.limits) limitsByCase.set(id, line.limits);
           runsByCase.set(id, [...(runsByCase.get(id) ?? []), result]);

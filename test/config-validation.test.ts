@@ -54,6 +54,8 @@ test('--probes must be latency or throughput', () => rejects(['--probes', 'laten
 
 test('--pin must be CPU numbers', () => rejects(['--pin', '0,x'], /--pin: 'x' is not a CPU number/));
 
+test('--pin must name CPUs that exist', () => rejects(['--pin', '0,4096'], /--pin: CPU 4096 does not exist here \(CPUs 0-\d+\)/));
+
 test('--memory needs at least 16MiB', () => rejects(['--memory', '1k'], /at least 16MiB/));
 
 test('a mechanism without /variant selects all of its variants', () => {

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,13 @@ function probePids(role: 'server' | 'client'): number[] {
   const pids = ownedProbePids(process.pid, role);
   for (const pid of [...pids, ...ownedProbePids(process.pid)]) seen.add(pid);
   return pids;
+}
+
+/** Has this server probe published its first case at the rendezvous? */
+function serverPublished(pid: number): boolean {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const plan = argv[argv.indexOf('--plan') + 1] ?? '';
+  return existsSync(join(dirname(plan), 'shared', 'case-0.ready.json'));
 }
 
 function runDirs(): string[] {
@@ -72,8 +80,9 @@ test('a server that hangs (SIGSTOP) fails its case after the silence timeout and
   for (let i = 0; i < 200 && stoppedPid === undefined; i++) {
     await sleep(50);
     const [pid] = probePids('server');
-    if (pid !== undefined) {
-      await sleep(300);
+    // Stop it only once it is serving (it published the case), so the hang is mid-case.
+    if (pid !== undefined && serverPublished(pid)) {
+      await sleep(200);
       process.kill(pid, 'SIGSTOP');
       stoppedPid = pid;
     }

@@ -145,7 +145,13 @@ export async function runPairProcesses(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     // Wake up every 50 ms to notice the deadline, an abort, or the server dying early.
-    while (!exited(c.child) && !timedOut && !aborted) await waitExit(c.child, 50);
+    // A server that crashed (signal or non-zero exit) cannot serve the remaining cases: stop
+    // the client at once rather than let it wait out a setup timeout per case; those cases
+    // fail with the server's exit and stderr as their reason.
+    const serverCrashed = (): boolean => exited(s.child) && (s.child.signalCode !== null || s.child.exitCode !== 0);
+    while (!exited(c.child) && !timedOut && !aborted && !serverCrashed()) await waitExit(c.child, 50);
+    // Let the client print the line of the case it was in (it sees the peer vanish).
+    if (serverCrashed() && !exited(c.child)) await waitExit(c.child, 500);
     const clientDone = exited(c.child);
     if (clientDone) await waitExit(s.child, SERVER_GRACE_MS);
     // Read before the kills below, which would make every exit look like ours.
