@@ -5,9 +5,31 @@
  */
 import type { Mechanism } from './mechanism.js';
 import { tcp } from './mechanisms/tcp.js';
+import { fifo } from './mechanisms/fifo.js';
+import { fileDisk } from './mechanisms/file-disk.js';
+import { fileTmpfs } from './mechanisms/file-tmpfs.js';
+import { udp } from './mechanisms/udp.js';
+import { ws } from './mechanisms/ws.js';
+import { uds } from './mechanisms/uds.js';
+import { mqPosix } from './mechanisms/mq-posix.js';
+import { mqSysv } from './mechanisms/mq-sysv.js';
+import { sem } from './mechanisms/sem.js';
+import { shmSysv } from './mechanisms/shm-sysv.js';
+import { shmPosix } from './mechanisms/shm-posix.js';
 
 export const mechanisms: readonly Mechanism[] = [
   tcp,
+  fifo,
+  fileDisk,
+  fileTmpfs,
+  udp,
+  ws,
+  uds,
+  mqPosix,
+  mqSysv,
+  sem,
+  shmSysv,
+  shmPosix,
 ];
 
 export function findMechanism(id: string): Mechanism | undefined {
