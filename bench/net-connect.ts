@@ -1,10 +1,13 @@
 /**
- * Shared plumbing for the loopback-network mechanisms: where the client dials, and
- * dialling with retries (cross-pod in kind there is no shared directory, so the client
- * keeps trying the fixed port until the server pod listens).
+ * Shared plumbing for the socket mechanisms: accepting the one peer of a case, where the
+ * client dials, and dialling with retries (cross-pod in kind there is no shared directory,
+ * so the client keeps trying the fixed port until the server pod listens).
  */
+import { once } from 'node:events';
+import { connect, type NetConnectOpts, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenContext } from './mechanism.js';
+import type { RendezvousInfo } from './rendezvous.js';
 
 /** The server's port: from the rendezvous when the port was ephemeral, else the plan's fixed one. */
 export async function serverPort(ctx: OpenContext): Promise<number> {
@@ -25,4 +28,44 @@ export async function retryUntil<T>(timeoutMs: number, what: string, attempt: ()
       await sleep(20);
     }
   }
+}
+
+/**
+ * The server half of a stream-socket case: start listening, publish how to reach us, accept
+ * exactly one peer within the setup timeout, then stop listening (one peer per case frees
+ * the port or path for the next case).
+ */
+export async function acceptOne(
+  server: Server,
+  ctx: OpenContext,
+  listen: () => void,
+  publish: () => RendezvousInfo,
+  what: string,
+): Promise<Socket> {
+  try {
+    listen();
+    await once(server, 'listening');
+    await ctx.rendezvous.publish(publish());
+    const [socket] = (await once(server, 'connection', { signal: AbortSignal.timeout(ctx.setupTimeoutMs) })) as [Socket];
+    return socket;
+  } catch (err) {
+    const error = err as Error;
+    throw error.name === 'AbortError' ? new Error(`no client connected to ${what} within ${ctx.setupTimeoutMs} ms`) : error;
+  } finally {
+    server.close();
+  }
+}
+
+/** The client half: dial until connected or the setup deadline passes. */
+export function dialSocket(options: NetConnectOpts, ctx: OpenContext, what: string): Promise<Socket> {
+  return retryUntil(ctx.setupTimeoutMs, `connect to ${what}`, async () => {
+    const s = connect(options);
+    try {
+      await once(s, 'connect');
+    } catch (err) {
+      s.destroy();
+      throw err;
+    }
+    return s;
+  });
 }

@@ -4,11 +4,10 @@
  * network stack (no TCP segmentation, checksums or loopback device), which is why UDS
  * usually beats loopback TCP. Framing is the same as tcp's (stream-channel.ts).
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
-import { retryUntil } from '../net-connect.js';
+import { acceptOne, dialSocket } from '../net-connect.js';
 import { socketChannel } from '../stream-channel.js';
 
 /**
@@ -33,22 +32,16 @@ async function openServer(ctx: OpenContext): Promise<Channel> {
   const path = socketPath(ctx);
   // A file left by a crashed run would make listen() fail with EADDRINUSE.
   await rm(path, { force: true });
-  const server: Server = createServer();
   const unlink = (): Promise<void> => rm(path, { force: true });
+  const server = createServer();
   try {
-    server.listen(path);
-    await once(server, 'listening');
-    await ctx.rendezvous.publish({ path });
-    const [socket] = (await once(server, 'connection', { signal: AbortSignal.timeout(ctx.setupTimeoutMs) })) as [Socket];
+    // libuv unlinks the path when acceptOne closes the listening socket; the channel's
+    // close unlinks again in case it did not.
+    const socket = await acceptOne(server, ctx, () => server.listen(path), () => ({ path }), path);
     return socketChannel(socket, unlink);
   } catch (err) {
-    const error = err as Error;
     await unlink();
-    throw error.name === 'AbortError' ? new Error(`no client connected to ${path} within ${ctx.setupTimeoutMs} ms`) : error;
-  } finally {
-    // One peer per case: stop accepting (libuv also unlinks the path when it closes the
-    // listening socket; the channel's close unlinks again in case it did not).
-    server.close();
+    throw err;
   }
 }
 
@@ -57,17 +50,7 @@ async function openClient(ctx: OpenContext): Promise<Channel> {
   // of the volume (the same path when both containers mount it alike, as podipc's pods do).
   await ctx.rendezvous.wait(ctx.setupTimeoutMs);
   const path = socketPath(ctx);
-  const socket = await retryUntil(ctx.setupTimeoutMs, `connect to the Unix socket ${path}`, async () => {
-    const s = connect({ path });
-    try {
-      await once(s, 'connect');
-    } catch (err) {
-      s.destroy();
-      throw err;
-    }
-    return s;
-  });
-  return socketChannel(socket);
+  return socketChannel(await dialSocket({ path }, ctx, `the Unix socket ${path}`));
 }
 
 export const uds: Mechanism = {
