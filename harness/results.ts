@@ -11,23 +11,19 @@ import {
   formatZodError,
   integritySchema,
   latencyNsSchema,
+  probeLineSchema,
   throughputSchema,
 } from '../bench/protocol.js';
 
 export const SCHEMA_VERSION = 1;
 
-const runSchema = z.object({
-  /** Index of the independent process pair, from 0. */
-  run: z.number().int().nonnegative(),
-  status: caseStatus,
-  reason: z.string().optional(),
-  latencyNs: latencyNsSchema.optional(),
-  samples: z.number().int().nonnegative().optional(),
-  throughput: throughputSchema.optional(),
-  elapsedNs: z.number().nonnegative().optional(),
-  cpu: cpuSchema.optional(),
-  integrity: integritySchema.optional(),
-});
+/** One run: what the client's result line measured, plus which process pair it was. */
+const runSchema = probeLineSchema
+  .pick({ status: true, reason: true, latencyNs: true, samples: true, throughput: true, elapsedNs: true, cpu: true, integrity: true })
+  .extend({
+    /** Index of the independent process pair, from 0. */
+    run: z.number().int().nonnegative(),
+  });
 
 export const caseSchema = z.object({
   mechanism: z.string().min(1),
