@@ -1,6 +1,6 @@
 /**
- * The mechanism registry: adding a mechanism is one file in `bench/mechanisms/` plus one
- * line here. Nothing else in podipc switches on a mechanism's id; the matrix reads
+ * The mechanism registry: adding a mechanism is one file in `bench/mechanisms/` plus its
+ * import and entry here. Nothing else in podipc switches on a mechanism's id; the matrix reads
  * `requires`, `variants` and `supports()`.
  */
 import type { Mechanism } from './mechanism.js';
@@ -18,13 +18,16 @@ import { shmSysv } from './mechanisms/shm-sysv.js';
 import { shmPosix } from './mechanisms/shm-posix.js';
 
 export const mechanisms: readonly Mechanism[] = [
+  // loopback network: the pod's shared network namespace
   tcp,
+  udp,
+  ws,
+  // shared volume: an emptyDir mounted in both containers
+  uds,
   fifo,
   fileDisk,
   fileTmpfs,
-  udp,
-  ws,
-  uds,
+  // IPC namespace: shared by the pod's containers
   mqPosix,
   mqSysv,
   sem,

@@ -195,9 +195,11 @@ async function checkSandbox(): Promise<Availability> {
   const missing = missingTools();
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}: install with \`apt-get install -y util-linux mount iproute2\`, or use --placement process` };
   if (!existsSync(ENTRYPOINT) || !existsSync(BOUNDARY_ENTRY)) return { ok: false, reason: `the probe is not built (${ENTRYPOINT}): run \`npm run build\`` };
+  // podipc itself may live under /tmp (each container binds it back into its private /tmp),
+  // but node must not, and nothing can live under /dev/shm, which is the pod's own.
   for (const path of [PACKAGE_ROOT, process.execPath]) {
-    if (isInside(path, '/tmp') || isInside(path, '/dev/shm')) {
-      return { ok: false, reason: `${path} is under /tmp or /dev/shm, which every sandbox container replaces with its own; move podipc (or node) elsewhere, or use --placement process` };
+    if ((path === process.execPath && isInside(path, '/tmp')) || isInside(path, '/dev/shm')) {
+      return { ok: false, reason: `${path} is under /tmp or /dev/shm, which every sandbox container replaces with its own; move it elsewhere, or use --placement process` };
     }
   }
   // The real test: can we make the namespaces here? (Not inside an unprivileged container.)

@@ -46,8 +46,15 @@ export interface ChartSpec {
 export const CHART_WIDTH_PX = 1100;
 export const CHART_HEIGHT_PX = 650;
 
-/** Tableau 10: distinguishable, colour-blind-aware, fine on white. */
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+/**
+ * Tableau 10 (distinguishable, colour-blind-aware, fine on white), then a darker shade of
+ * each: a full suite draws 16 mechanism lines, and a repeated colour would make two of them
+ * one line to the reader.
+ */
+const PALETTE = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+  '#1f3b73', '#a35200', '#8c1c24', '#2f6f69', '#2b5e22', '#8f7300', '#6b3a64', '#c2506d', '#5a3f2c', '#5f5a57',
+];
 
 /** The same mechanism keeps its colour in every chart of a report. */
 export function colorMap(results: ResultFile): Map<string, string> {

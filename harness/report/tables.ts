@@ -116,7 +116,7 @@ function throughputRow(rank: string, c: CaseResult): string[] {
   ];
 }
 
-const LATENCY_HEADER = ['#', 'mechanism', 'p50 RTT', 'p99 RTT', 'p99.9 RTT', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
+const LATENCY_HEADER = ['#', 'mechanism', 'p50 RTT', 'p99 RTT', 'p99.9 RTT', 'CPU client /RTT', 'CPU server /RTT', 'integrity', 'runs ok', 'notes'];
 const LATENCY_NUMERIC = [true, false, true, true, true, true, true, false, true, false];
 const THROUGHPUT_HEADER = ['#', 'mechanism', 'msgs/s', 'bytes/s', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
 const THROUGHPUT_NUMERIC = [true, false, true, true, true, true, false, true, false];
@@ -167,7 +167,8 @@ function highlights(results: ResultFile): string[] {
       const size = Math.min(...ok.map((c) => c.messageBytes));
       const best = ok.filter((c) => c.messageBytes === size).sort(bestFirst)[0];
       if (!best) continue;
-      const cpu = best.cpu ? `, CPU ${formatUs(best.cpu.clientUsPerMsg)} client + ${formatUs(best.cpu.serverUsPerMsg)} server per message` : '';
+      const per = probe === 'latency' ? 'round trip' : 'message';
+      const cpu = best.cpu ? `, CPU ${formatUs(best.cpu.clientUsPerMsg)} client + ${formatUs(best.cpu.serverUsPerMsg)} server per ${per}` : '';
       const what =
         probe === 'latency'
           ? `lowest round trip at ${formatBytes(size)}: **${mechanismLabel(best)}**, p50 ${formatNs(best.latencyNs?.p50 ?? 0)}, p99 ${formatNs(best.latencyNs?.p99 ?? 0)}`
@@ -184,7 +185,7 @@ export function buildReportModel(results: ResultFile): ReportModel {
   const summary = [
     `${results.cases.length} cases on placement **${results.env.placement}**: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed.`,
     'Tables are sorted best first (lowest p50 round trip, highest msgs/s); cases that lost or corrupted messages rank after clean ones. ' +
-      'Numbers are medians over the runs (independent process pairs); CPU is CPU time per message on each side, so busy-polling shows up as cost.',
+      'Numbers are medians over the runs (independent process pairs); CPU is CPU time on each side per message (per round trip in latency tables), so busy-polling shows up as cost.',
   ];
   const sections: Section[] = [];
   for (const probe of ['latency', 'throughput'] as const) {

@@ -39,8 +39,17 @@ for dir in "$@"; do mount -t tmpfs -o ro,size=4k,mode=0 podipc-hidden "$dir"; do
 echo ready
 exec sleep infinity`;
 
-/** Runs first in a container's own mount namespace: a private /tmp, then the command. */
-const CONTAINER_INIT = `mount -t tmpfs -o mode=1777,nosuid,nodev podipc-tmp /tmp && exec "$@"`;
+/**
+ * Runs first in a container's own mount namespace: a private /tmp, then the command. The
+ * working directory is podipc itself; when it lives under /tmp (a CI checkout, say), the
+ * new tmpfs hides it, but the cwd still refers to the covered directory, so it is bound
+ * back at its own path. `mount -c` keeps mount(8) from canonicalising "." into a path,
+ * which would name the new, empty /tmp instead.
+ */
+const CONTAINER_INIT = `here=$(pwd -P)
+mount -t tmpfs -o mode=1777,nosuid,nodev podipc-tmp /tmp || exit 125
+case "$here" in /tmp/*) { mkdir -p "$here" && mount -c --bind . "$here"; } || exit 125;; esac
+exec "$@"`;
 
 /**
  * Runs on the host side of a container before it enters the pod: join the container's
