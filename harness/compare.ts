@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { caseKey, mechanismLabel, readResultFile, ResultFileError } from './results.js';
 import type { CaseResult, ResultFile } from './results.js';
-import { mannWhitneyU, median, minRunsForSignificance, ratioInterval } from './stats.js';
+import { benjaminiHochberg, mannWhitneyU, median, minRunsForSignificance, ratioInterval } from './stats.js';
 import { formatBytes, formatNs, formatP, formatPct, formatRate, mdCell, sig3 } from './report/format.js';
 
 export interface CompareOptions {
@@ -47,7 +47,10 @@ export interface CaseComparison {
   changePct: number;
   /** Distribution-free interval of the change (pairwise ratios), in percent. */
   ci: { lowPct: number; highPct: number; confidence: number };
+  /** Two-sided exact Mann-Whitney U p-value of this case alone. */
   p: number;
+  /** p adjusted over every compared case (Benjamini-Hochberg); the verdict uses it. */
+  q: number;
   /** The smallest p these run counts can produce; >= alpha means "can never be significant". */
   minP: number;
   verdict: Verdict;
@@ -116,6 +119,8 @@ export function compareResults(
     else cases.push(compared);
   }
   cases.sort(byCaseOrder);
+  const qValues = benjaminiHochberg(cases.map((c) => c.p));
+  cases.forEach((c, i) => decide(c, qValues[i]!, options));
   const onlyInBase = [...baseCases.keys()].filter((k) => !headCases.has(k)).sort();
   const onlyInHead = [...headCases.keys()].filter((k) => !baseCases.has(k)).sort();
 
@@ -256,21 +261,6 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
   const changePct = (head.median / base.median - 1) * 100;
   const ratio = ratioInterval(bv, hv, 1 - options.alpha);
   const test = mannWhitneyU(hv, bv);
-  const lowerIsBetter = metric === 'p50';
-  const worse = lowerIsBetter ? changePct > 0 : changePct < 0;
-  let verdict: Verdict = '~';
-  let why: string;
-  if (test.p >= options.alpha) {
-    why =
-      test.minP >= options.alpha
-        ? `p=${formatP(test.p)}: ${bv.length} vs ${hv.length} runs cannot reach p<${options.alpha}`
-        : `p=${formatP(test.p)} >= α=${options.alpha}: no detectable change`;
-  } else if (Math.abs(changePct) < options.thresholdPct) {
-    why = `significant (p=${formatP(test.p)}) but ${formatPct(changePct)} is under the ${options.thresholdPct} % threshold`;
-  } else {
-    verdict = worse ? 'slower' : 'faster';
-    why = `p=${formatP(test.p)} < α=${options.alpha} and |change| >= ${options.thresholdPct} %`;
-  }
   const out: CaseComparison = {
     key,
     mechanism: mechanismLabel(b),
@@ -283,9 +273,11 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     changePct,
     ci: { lowPct: (ratio.low - 1) * 100, highPct: (ratio.high - 1) * 100, confidence: ratio.confidence },
     p: test.p,
+    // Decided by decide() once every case's p is known.
+    q: test.p,
     minP: test.minP,
-    verdict,
-    why,
+    verdict: '~',
+    why: '',
   };
   if (metric === 'p50') {
     const p99 = (c: CaseResult): number[] => c.runs.filter((r) => r.status === 'ok' && r.latencyNs).map((r) => r.latencyNs?.p99 as number);
@@ -294,6 +286,30 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     if (b99.length && h99.length && median(b99) > 0) out.p99ChangePct = (median(h99) / median(b99) - 1) * 100;
   }
   return out;
+}
+
+/**
+ * The verdict of one case, given its q-value: a change counts only when it is significant
+ * after adjusting for the number of cases compared and at least the threshold in size.
+ */
+function decide(c: CaseComparison, q: number, options: CompareOptions): void {
+  c.q = q;
+  const n = `${c.base.values.length} vs ${c.head.values.length} runs`;
+  if (c.minP >= options.alpha) {
+    c.why = `p=${formatP(c.p)}: ${n} cannot reach p<${options.alpha}`;
+  } else if (q >= options.alpha) {
+    c.why = q > c.p
+      ? `p=${formatP(c.p)}, q=${formatP(q)} >= α=${options.alpha} after adjusting for the cases compared: no detectable change`
+      : `p=${formatP(c.p)} >= α=${options.alpha}: no detectable change`;
+  } else if (Math.abs(c.changePct) < options.thresholdPct) {
+    c.why = `significant (q=${formatP(q)}) but ${formatPct(c.changePct)} is under the ${options.thresholdPct} % threshold`;
+  } else {
+    const worse = c.metric === 'p50' ? c.changePct > 0 : c.changePct < 0;
+    c.verdict = worse ? 'slower' : 'faster';
+    c.why = `q=${formatP(q)} < α=${options.alpha} and |change| >= ${options.thresholdPct} %`;
+    return;
+  }
+  c.verdict = '~';
 }
 
 /** Exit code of a comparison: 1 when any case is significantly slower beyond the threshold. */
@@ -344,7 +360,7 @@ function summaryLine(c: Comparison): string {
   const head = slower > 0 ? `**${slower} regression${slower === 1 ? '' : 's'}**` : '**No regressions**';
   return (
     `${head}: ${slower} slower, ${faster} faster, ${unchanged} ~ (no detectable change) of ${c.cases.length} compared cases. ` +
-    `Mann-Whitney U over run-level values, α = ${c.options.alpha}, threshold ${c.options.thresholdPct} %.`
+    `Mann-Whitney U over run-level values, α = ${c.options.alpha} on Benjamini-Hochberg q-values over the ${c.cases.length} cases compared, threshold ${c.options.thresholdPct} %.`
   );
 }
 
@@ -385,8 +401,8 @@ export function formatCompareMarkdown(c: Comparison): string {
   lines.push('');
 
   const header = [
-    `| case | metric | base | head | change | ${ciHeader(c)} | p | p99 Δ | verdict |`,
-    '|---|---|--:|--:|--:|:-:|--:|--:|:-:|',
+    `| case | metric | base | head | change | ${ciHeader(c)} | p | q | p99 Δ | verdict |`,
+    '|---|---|--:|--:|--:|:-:|--:|--:|--:|:-:|',
   ];
   const row = (x: CaseComparison): string =>
     '| ' +
@@ -398,6 +414,7 @@ export function formatCompareMarkdown(c: Comparison): string {
       x.verdict === '~' ? formatPct(x.changePct) : `**${formatPct(x.changePct)}**`,
       ciText(x),
       formatP(x.p),
+      formatP(x.q),
       x.p99ChangePct === undefined ? '' : formatPct(x.p99ChangePct),
       VERDICT_MD[x.verdict],
     ]
@@ -454,8 +471,8 @@ export function formatCompareText(c: Comparison): string {
   if (c.ciNote) lines.push(`note: ${c.ciNote}`);
   lines.push('');
   const rows = [
-    ['case', 'metric', 'base', 'head', 'change', ciHeader(c), 'p', 'verdict'],
-    ...c.cases.map((x) => [caseLabel(x), metricLabel(x), sideText(x, x.base), sideText(x, x.head), formatPct(x.changePct), ciText(x), formatP(x.p), x.verdict]),
+    ['case', 'metric', 'base', 'head', 'change', ciHeader(c), 'p', 'q', 'verdict'],
+    ...c.cases.map((x) => [caseLabel(x), metricLabel(x), sideText(x, x.base), sideText(x, x.head), formatPct(x.changePct), ciText(x), formatP(x.p), formatP(x.q), x.verdict]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
   for (const r of rows) lines.push(r.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd());

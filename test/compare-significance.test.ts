@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compareResults, formatCompareMarkdown } from '../harness/compare.js';
+import { compareExitCode, compareResults, formatCompareMarkdown } from '../harness/compare.js';
 import { parseResultFile, type CaseResult, type ResultFile, type RunResult } from '../harness/results.js';
-import { mannWhitneyCounts, mannWhitneyU, minRunsForSignificance, ratioInterval } from '../harness/stats.js';
+import { benjaminiHochberg, mannWhitneyCounts, mannWhitneyU, minRunsForSignificance, ratioInterval } from '../harness/stats.js';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
 const load = (name: string): ResultFile => parseResultFile(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')), name);
@@ -219,4 +219,52 @@ test('the five-run fixtures show the planted changes: tcp latency 64 B and tcp t
     'tcp throughput 1024B same-pod': 'slower',
   });
   assert.equal(c.aa, false);
+});
+
+// ---------------------------------------------------------------------------------------
+// Many cases at once: Benjamini-Hochberg false discovery rate control
+// ---------------------------------------------------------------------------------------
+
+test('Benjamini-Hochberg q-values match the hand computation', () => {
+  // Sorted: 0.005 (x4/1 = 0.02), 0.01 (x4/2 = 0.02), 0.03 (x4/3 = 0.04), 0.04 (x4/4 = 0.04);
+  // then the running minimum from the largest down, reported in input order.
+  const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.005]);
+  [0.02, 0.04, 0.04, 0.02].forEach((expected, i) => close(q[i]!, expected));
+  close(benjaminiHochberg([0.9])[0]!, 0.9);
+  close(benjaminiHochberg([0.5, 0.6])[1]!, 0.6);
+  assert.equal(benjaminiHochberg([0.3, 0.4, 0.5])[2], 0.5);
+  assert.ok(benjaminiHochberg([0.9, 0.95]).every((x) => x <= 1));
+});
+
+const flat = [1000, 1010, 990, 1005, 995];
+const interleaved = [1002, 1008, 992, 1003, 997];
+
+test('an A/A-like comparison of 20 cases with two lucky 5-0 separations: ~ after adjusting, exit 0', () => {
+  // Every case is noise; two happen to separate fully (p = 2/252 each, as bimodal runs can).
+  const mechs = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const base = mechs.map((m) => latencyCase(m, flat));
+  const head = mechs.map((m, i) => latencyCase(m, i < 2 ? flat.map((v) => v * 1.3) : interleaved));
+  const c = compareResults(withCases(TEMPLATE, 'a', base), withCases(TEMPLATE, 'a', head));
+  const lucky = c.cases.filter((x) => x.p < 0.05);
+  assert.equal(lucky.length, 2);
+  for (const x of lucky) {
+    close(x.p, 2 / 252);
+    close(x.q, ((2 / 252) * 20) / 2);
+    assert.equal(x.verdict, '~');
+    assert.match(x.why, /after adjusting for the cases compared/);
+  }
+  assert.equal(c.counts.slower, 0);
+  assert.equal(compareExitCode(c), 0);
+});
+
+test('the same 20 cases all shifted by 30 %: every one stays significant after adjusting, exit 1', () => {
+  const mechs = Array.from({ length: 20 }, (_, i) => `m${i}`);
+  const c = compareResults(
+    withCases(TEMPLATE, 'a', mechs.map((m) => latencyCase(m, flat))),
+    withCases(TEMPLATE, 'b', mechs.map((m) => latencyCase(m, flat.map((v) => v * 1.3)))),
+  );
+  assert.equal(c.counts.slower, 20);
+  for (const x of c.cases) close(x.q, 2 / 252);
+  assert.equal(compareExitCode(c), 1);
+  assert.match(formatCompareMarkdown(c), /\| p \| q \|/);
 });

@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LedgerEntry } from '../bench/ipc-names.js';
+import { describeIpcObject, ipcObjectExists } from './helpers/ipc.js';
 import { parseRunArgs } from '../harness/config.js';
 import { sweepStaleProcessRuns } from '../harness/placements/process.js';
 import { runSuite } from '../harness/runner.js';
@@ -53,41 +54,6 @@ function ledgered(runDir: string): LedgerEntry[] {
   return entries;
 }
 
-function sysvKeys(kind: 'shm' | 'sem' | 'msg'): Set<number> {
-  try {
-    return new Set(
-      readFileSync(`/proc/sysvipc/${kind}`, 'utf8')
-        .split('\n')
-        .slice(1)
-        .map((l) => l.trim().split(/\s+/)[0])
-        .filter((k): k is string => !!k)
-        .map((k) => Number(k) >>> 0),
-    );
-  } catch {
-    return new Set();
-  }
-}
-
-/** Does the ledgered object exist right now? (`ipcs -m/-s/-q`, /dev/shm, /dev/mqueue when mounted) */
-function exists(e: LedgerEntry): boolean {
-  switch (e.type) {
-    case 'posix-shm':
-      return existsSync(`/dev/shm/${e.name!.slice(1)}`);
-    case 'posix-sem':
-      return existsSync(`/dev/shm/sem.${e.name!.slice(1)}`);
-    case 'posix-mq':
-      return existsSync(`/dev/mqueue/${e.name!.slice(1)}`); // only visible when mqueue is mounted
-    case 'sysv-shm':
-      return sysvKeys('shm').has(e.key!);
-    case 'sysv-sem':
-      return sysvKeys('sem').has(e.key!);
-    case 'sysv-msg':
-      return sysvKeys('msg').has(e.key!);
-  }
-}
-
-const describe = (e: LedgerEntry): string => `${e.type} ${e.name ?? `0x${e.key!.toString(16)}`}`;
-
 /** Probe processes (group leaders: the pair runner starts them detached) of a run directory. */
 function probePids(runDir: string): number[] {
   const pids: number[] = [];
@@ -122,7 +88,7 @@ async function waitMidCase(ownerPid: number, minObjects: number): Promise<{ runD
     if (!runDir) continue;
     const objects = ledgered(runDir);
     const pids = probePids(runDir);
-    if (objects.length >= minObjects && objects.every(exists) && pids.length === 2) {
+    if (objects.length >= minObjects && objects.every(ipcObjectExists) && pids.length === 2) {
       await sleep(300); // mid-measurement
       return { runDir, objects, pids };
     }
@@ -152,7 +118,7 @@ for (const { mechanism, minObjects } of CASES) {
     const [c] = results.cases;
     assert.equal(c?.status, 'failed', 'the killed case is failed');
     assert.match(c?.reason ?? '', /killed|SIGKILL|exited/);
-    const left = objects.filter(exists).map(describe);
+    const left = objects.filter(ipcObjectExists).map(describeIpcObject);
     assert.deepEqual(left, [], `left behind: ${left.join(', ')}`);
   });
 }
@@ -168,13 +134,13 @@ test('shm-posix/sem and shm-sysv/sem: SIGKILL of the harness and its probes mid-
       // The kernel detaches a killed process's mappings, but removes nothing.
       for (let i = 0; i < 100 && probePids(runDir).length > 0; i++) await sleep(20);
       if (harness.exitCode === null && harness.signalCode === null) await new Promise((r) => harness.once('exit', r));
-      const stranded = objects.filter(exists);
-      assert.deepEqual(stranded.map(describe), objects.map(describe), 'with everyone SIGKILLed the objects are stranded until a sweep');
+      const stranded = objects.filter(ipcObjectExists);
+      assert.deepEqual(stranded.map(describeIpcObject), objects.map(describeIpcObject), 'with everyone SIGKILLed the objects are stranded until a sweep');
 
       const logged: string[] = [];
       assert.ok((await sweepStaleProcessRuns((l) => logged.push(l))) >= 1, 'the stale run was swept');
       assert.ok(logged.some((l) => l.includes(runDir)), `the sweep names the run directory: ${logged.join(' | ')}`);
-      const left = objects.filter(exists).map(describe);
+      const left = objects.filter(ipcObjectExists).map(describeIpcObject);
       assert.deepEqual(left, [], `left behind after the sweep: ${left.join(', ')}`);
       assert.equal(existsSync(runDir), false, 'the run directory is gone');
     }

@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { IpcNames, type LedgerEntry } from '../bench/ipc-names.js';
 import { native } from '../bench/native/index.js';
+import { ipcObjectExists } from './helpers/ipc.js';
 import { sweepLedger } from '../bench/native/ledger.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -21,36 +22,6 @@ const url = (rel: string): string => pathToFileURL(resolve(import.meta.dirname, 
 
 const dir = mkdtempSync(join(tmpdir(), 'podipc-sweep-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Keys present in /proc/sysvipc/<kind> (first column, decimal). */
-function sysvKeys(kind: 'shm' | 'msg' | 'sem'): Set<number> {
-  const lines = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').trim().split('\n').slice(1);
-  return new Set(lines.map((l) => Number(l.trim().split(/\s+/)[0]) >>> 0));
-}
-
-/** Does the object an entry names exist right now? */
-function exists(entry: LedgerEntry): boolean {
-  switch (entry.type) {
-    case 'posix-shm':
-      return existsSync(`/dev/shm/${entry.name!.slice(1)}`);
-    case 'posix-sem':
-      return existsSync(`/dev/shm/sem.${entry.name!.slice(1)}`);
-    case 'posix-mq':
-      try {
-        native().mqClose(native().mqOpen(entry.name!, { create: false }));
-        return true;
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT') return false;
-        throw err;
-      }
-    case 'sysv-shm':
-      return sysvKeys('shm').has(entry.key!);
-    case 'sysv-msg':
-      return sysvKeys('msg').has(entry.key!);
-    case 'sysv-sem':
-      return sysvKeys('sem').has(entry.key!);
-  }
-}
 
 /** Create one object of every type in a child that then dies by SIGKILL. */
 async function crashAfterCreatingAll(ledger: string, tag: string, slot: number): Promise<void> {
@@ -84,12 +55,12 @@ test('sweepLedger removes every object a crashed side left, of every type, and o
     await crashAfterCreatingAll(ledger, tag, Math.floor(Math.random() * 0x10000));
     const entries = readLedger(ledger);
     assert.deepEqual(entries.map((e) => e.type).sort(), ['posix-mq', 'posix-sem', 'posix-shm', 'sysv-msg', 'sysv-sem', 'sysv-shm']);
-    for (const e of entries) assert.equal(exists(e), true, `${JSON.stringify(e)} should exist before the sweep`);
+    for (const e of entries) assert.equal(ipcObjectExists(e), true, `${JSON.stringify(e)} should exist before the sweep`);
 
     const first = await sweepLedger(ledger);
     assert.deepEqual(first.failed, []);
     assert.deepEqual(first.removed, entries);
-    for (const e of entries) assert.equal(exists(e), false, `${JSON.stringify(e)} survived the sweep`);
+    for (const e of entries) assert.equal(ipcObjectExists(e), false, `${JSON.stringify(e)} survived the sweep`);
     const mqName = entries.find((e) => e.type === 'posix-mq')!.name!;
     assert.equal(native().mqUnlink(mqName), false, 'the queue is gone');
     assert.equal(readdirSync('/dev/shm').some((n) => n.includes(tag)), false, '/dev/shm still holds an object of the run');

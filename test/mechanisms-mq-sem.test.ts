@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LedgerEntry } from '../bench/ipc-names.js';
-import { native } from '../bench/native/index.js';
+import { ipcObjectExists } from './helpers/ipc.js';
 import { sweepLedger } from '../bench/native/ledger.js';
 import { readSysctl } from '../bench/native/limits.js';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../bench/protocol.js';
@@ -29,39 +29,9 @@ const SIZES = [64, ABOVE_LIMIT, 65536];
 const SEM_THROUGHPUT = /sem is a wake-up primitive with no payload stream/;
 const SEM_LARGE = /sem carries no payload: its 64-byte mailbox holds one frame/;
 
-function sysvKeys(kind: 'msg' | 'sem' | 'shm'): Set<number> {
-  const lines = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').trim().split('\n').slice(1);
-  return new Set(lines.map((l) => Number(l.trim().split(/\s+/)[0]) >>> 0));
-}
-
-function mqExists(name: string): boolean {
-  try {
-    native().mqClose(native().mqOpen(name, { create: false }));
-    return true;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
 /** Objects named in a ledger that still exist. */
 function survivors(entries: LedgerEntry[]): LedgerEntry[] {
-  return entries.filter((e) => {
-    switch (e.type) {
-      case 'posix-shm':
-        return existsSync(`/dev/shm/${e.name!.slice(1)}`);
-      case 'posix-sem':
-        return existsSync(`/dev/shm/sem.${e.name!.slice(1)}`);
-      case 'posix-mq':
-        return mqExists(e.name!);
-      case 'sysv-shm':
-        return sysvKeys('shm').has(e.key!);
-      case 'sysv-msg':
-        return sysvKeys('msg').has(e.key!);
-      case 'sysv-sem':
-        return sysvKeys('sem').has(e.key!);
-    }
-  });
+  return entries.filter(ipcObjectExists);
 }
 
 /** The run tag of the suite this process is running: its process-placement dir names our pid. */
@@ -118,7 +88,7 @@ test('mq-posix, mq-sysv and sem through both probes: ok or the documented skip, 
   for (let caseIndex = 0; caseIndex < SIZES.length * 2; caseIndex++) {
     for (const dir of ['c2s', 's2c']) {
       const queueName: string = `/podipc-${runTag}-c${caseIndex}-${dir}`;
-      assert.equal(mqExists(queueName), false, `${queueName} survived the run`);
+      assert.equal(ipcObjectExists({ type: 'posix-mq', name: queueName }), false, `${queueName} survived the run`);
     }
   }
 });
