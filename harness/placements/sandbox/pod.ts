@@ -41,14 +41,21 @@ exec sleep infinity`;
 
 /**
  * Runs first in a container's own mount namespace: a private /tmp, then the command. The
- * working directory is podipc itself; when it lives under /tmp (a CI checkout, say), the
- * new tmpfs hides it, but the cwd still refers to the covered directory, so it is bound
- * back at its own path. `mount -c` keeps mount(8) from canonicalising "." into a path,
- * which would name the new, empty /tmp instead.
+ * working directory is podipc itself; when it lives under /tmp (a CI checkout, say), the new
+ * tmpfs would hide it, so it is bind-mounted aside first (onto a tmpfs over /mnt, private to
+ * this container) and moved back to its own path inside the new /tmp. (Binding the covered
+ * cwd afterwards looks simpler but the kernel refuses it once the container's namespace was
+ * entered with nsenter: EINVAL.)
  */
 const CONTAINER_INIT = `here=$(pwd -P)
-mount -t tmpfs -o mode=1777,nosuid,nodev podipc-tmp /tmp || exit 125
-case "$here" in /tmp/*) { mkdir -p "$here" && mount -c --bind . "$here"; } || exit 125;; esac
+case "$here" in
+/tmp/*)
+  mount -t tmpfs -o size=4k,mode=0700 podipc-stage /mnt && mkdir /mnt/self && mount --bind "$here" /mnt/self || exit 125
+  mount -t tmpfs -o mode=1777,nosuid,nodev podipc-tmp /tmp || exit 125
+  mkdir -p "$here" && mount --move /mnt/self "$here" && umount /mnt && cd "$here" || exit 125 ;;
+*)
+  mount -t tmpfs -o mode=1777,nosuid,nodev podipc-tmp /tmp || exit 125 ;;
+esac
 exec "$@"`;
 
 /**
