@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { caseKey, mechanismLabel, readResultFile, ResultFileError } from './results.js';
 import type { CaseResult, ResultFile } from './results.js';
 import { benjaminiHochberg, mannWhitneyU, median, minRunsForSignificance, ratioInterval } from './stats.js';
+import { processIo, type CommandIo } from './command-io.js';
 import { formatBytes, formatNs, formatP, formatPct, formatRate, mdCell, sig3 } from './report/format.js';
 
 export interface CompareOptions {
@@ -485,16 +486,6 @@ export function formatCompareText(c: Comparison): string {
 // ---------------------------------------------------------------------------------------
 // CLI glue
 // ---------------------------------------------------------------------------------------
-
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-export const processIo: CommandIo = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
 
 const COMPARE_USAGE =
   'usage: podipc compare BASE.json HEAD.json [--threshold PCT] [--alpha A] [--format md|json|text]';

@@ -12,6 +12,7 @@ import type { Mechanism, Requirement } from '../bench/mechanism.js';
 import { mechanisms as registryMechanisms } from '../bench/registry.js';
 import { mechanismLabel, readResultFile, ResultFileError } from './results.js';
 import type { CaseResult, ResultFile } from './results.js';
+import { processIo, type CommandIo } from './command-io.js';
 import { formatBytes, formatNs, formatRate, formatUs, sig3 } from './report/format.js';
 
 export type Pattern = 'rpc' | 'stream';
@@ -402,16 +403,6 @@ export function formatRecommendation(r: Recommendation, top = 3): string {
 // ---------------------------------------------------------------------------------------
 // CLI glue
 // ---------------------------------------------------------------------------------------
-
-interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CommandIo = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
 
 const RECOMMEND_USAGE =
   'usage: podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--rate MSGS] [--cross-pod] [--no-ipc-namespace] [--top N] [--format text|json]';

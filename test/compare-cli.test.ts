@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareCommand, type CommandIo } from '../harness/compare.js';
+import { compareCommand } from '../harness/compare.js';
+import type { CommandIo } from '../harness/command-io.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 const BASE = fixture('good/base.json');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseResultFile, type ResultFile } from '../harness/results.js';
 import { formatRecommendation, parseSize, recommend, recommendCommand, type MechanismInfo, type RecommendRequest } from '../harness/recommend.js';
-import type { CommandIo } from '../harness/compare.js';
+import type { CommandIo } from '../harness/command-io.js';
 
 const BASE_PATH = fileURLToPath(new URL('../../test/fixtures/good/base.json', import.meta.url));
 const results: ResultFile = parseResultFile(JSON.parse(readFileSync(BASE_PATH, 'utf8')), 'base.json');

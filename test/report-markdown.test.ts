@@ -9,7 +9,7 @@ import { renderMarkdown } from '../harness/report/markdown.js';
 import { renderHtml } from '../harness/report/html.js';
 import { buildChartSpecs } from '../harness/report/charts.js';
 import { reportCommand } from '../harness/report/index.js';
-import type { CommandIo } from '../harness/compare.js';
+import type { CommandIo } from '../harness/command-io.js';
 
 const BASE_PATH = fileURLToPath(new URL('../../test/fixtures/good/base.json', import.meta.url));
 const results: ResultFile = parseResultFile(JSON.parse(readFileSync(BASE_PATH, 'utf8')), 'base.json');

@@ -11,6 +11,7 @@ import { readResultFile, ResultFileError, type ResultFile } from '../results.js'
 import { buildChartSpecs } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { processIo, type CommandIo } from '../command-io.js';
 import { renderChartPng } from './render-png.js';
 
 /** The text of Chart.js's UMD build, inlined into report.html. */
@@ -45,16 +46,6 @@ export async function writeReport(results: ResultFile, dir: string): Promise<str
 }
 
 const REPORT_USAGE = 'usage: podipc report DIR|RESULTS.json [--out DIR]   (re-renders report.md, report.html and charts/*.png)';
-
-interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const processIo: CommandIo = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
-};
 
 /** `podipc report DIR`: 0 written, 2 bad usage or not a results file. */
 export async function reportCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
