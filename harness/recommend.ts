@@ -359,7 +359,9 @@ function buildChoice(c: CaseResult, info: MechanismInfo | undefined, busyPolls: 
     if (choice.cpuUsPerByte !== undefined) parts.push(`${sig3(choice.cpuUsPerByte * 1e3)} ns CPU per byte`);
   }
   if (choice.coresAtRate !== undefined) parts.push(`≈ ${sig3(choice.coresAtRate)} cores at ${formatRate(request.rateMsgsPerSec as number)}`);
-  if (busyPolls) parts.push('busy-polls: a full core per side while waiting');
+  // Measured here (BENCHMARKS.md): pinned to separate cores a spin round trip is ~3 µs; with
+  // both containers on one core each side spins out its timeslice first, ~8 ms.
+  if (busyPolls) parts.push('busy-polls: a full core per side while waiting, and each side needs its own core (Guaranteed QoS, static CPU manager): sharing one, a round trip waits out scheduler timeslices (ms)');
   choice.basis = parts.join('; ');
   return choice;
 }

@@ -35,6 +35,8 @@ test('rpc at 64 B: ranked by p99, spinning shared memory first, pod needs from t
   assert.ok(spin?.podNeeds.some((n) => /IPC namespace/.test(n)));
   assert.ok(spin?.podNeeds.some((n) => /medium: Memory at \/dev\/shm/.test(n)));
   assert.ok(spin?.podSpecYaml.some((y) => /mountPath: \/dev\/shm/.test(y)));
+  // The printed advice warns that a poller needs a core of its own per side.
+  assert.match(formatRecommendation(r), /busy-polls: .*each side needs its own core/);
   assert.equal(r.choices.find((c) => c.mechanism === 'tcp')?.podNeeds[0], 'nothing beyond a default pod (containers of a pod share the network namespace)');
   assert.ok(r.choices.find((c) => c.mechanism === 'uds')?.podSpecYaml.some((y) => /emptyDir: \{\}/.test(y)));
 });
