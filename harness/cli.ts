@@ -71,13 +71,18 @@ function formatDuration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/**
+ * The live progress line: on a terminal one line rewritten per case; elsewhere (CI logs,
+ * pipes) one plain line per process pair, so a full run stays readable.
+ */
 function progressPrinter(): { update: (p: Progress) => void; done: () => void } {
   const tty = stderr.isTTY;
   return {
     update(p) {
+      if (!tty && !p.pairStart) return;
       const eta = p.remainingMs === undefined ? '' : `, ~${formatDuration(p.remainingMs)} left`;
-      const text = `[${p.pairIndex + 1}/${p.pairTotal}] ${p.label} (${formatDuration(p.elapsedMs)} elapsed${eta})`;
-      if (tty) stderr.write(`\r\x1b[K${text}`);
+      const text = `[${p.casesDone + 1}/${p.casesTotal}] ${p.label} (${formatDuration(p.elapsedMs)} elapsed${eta})`;
+      if (tty) stderr.write(`\r\x1b[K${text.slice(0, (stderr.columns || 120) - 1)}`);
       else stderr.write(`${text}\n`);
     },
     done() {

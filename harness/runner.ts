@@ -16,6 +16,7 @@ import { choosePlacement } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
 import { SCHEMA_VERSION, mechanismLabel, type CaseResult, type ResultFile, type RunResult } from './results.js';
 import { aggregateCase } from './stats.js';
+import { formatBytes } from './report/format.js';
 
 /** A prerequisite is missing (placement unavailable): exit 2 with the message. */
 export class PrerequisiteError extends Error {
@@ -23,11 +24,15 @@ export class PrerequisiteError extends Error {
 }
 
 export interface Progress {
-  pairIndex: number;
-  pairTotal: number;
+  /** Case runs finished so far (a case counts once per run). */
+  casesDone: number;
+  casesTotal: number;
+  /** The case running now, e.g. "tcp latency 64 B same-pod, run 1/3". */
   label: string;
+  /** True for the first case of a process pair (non-TTY output prints only these). */
+  pairStart: boolean;
   elapsedMs: number;
-  /** Estimated from the pairs done so far; undefined before the first completes. */
+  /** Estimated from the cases done so far; undefined before the first completes. */
   remainingMs: number | undefined;
 }
 
@@ -103,15 +108,26 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
     const matrix = buildMatrix(config, session);
     const runsByCase = new Map<number, RunResult[]>();
     const limitsByCase = new Map<number, Record<string, number>>();
-    const pairTotal = matrix.groups.length * config.runs;
+    const casesTotal = matrix.groups.reduce((n, g) => n + g.caseIds.length, 0) * config.runs;
     const t0 = Date.now();
-    let pairIndex = 0;
+    let casesDone = 0;
     for (let run = 0; run < config.runs; run++) {
       for (const group of matrix.groups) {
         if (io.signal.aborted) throw new Error('interrupted');
-        const label = `${mechanismLabel(group)} ${group.topology} run ${run + 1}/${config.runs}`;
-        const elapsedMs = Date.now() - t0;
-        io.progress?.({ pairIndex, pairTotal, label, elapsedMs, remainingMs: pairIndex > 0 ? (elapsedMs / pairIndex) * (pairTotal - pairIndex) : undefined });
+        const doneBefore = casesDone;
+        const progress = (caseIndex: number, pairStart: boolean): void => {
+          const c = matrix.cases[group.caseIds[caseIndex]!]!;
+          const elapsedMs = Date.now() - t0;
+          io.progress?.({
+            casesDone,
+            casesTotal,
+            label: `${mechanismLabel(c)} ${c.probe} ${formatBytes(c.messageBytes)} ${c.topology}, run ${run + 1}/${config.runs}`,
+            pairStart,
+            elapsedMs,
+            remainingMs: casesDone > 0 ? (elapsedMs / casesDone) * (casesTotal - casesDone) : undefined,
+          });
+        };
+        progress(0, true);
         const cases = planCases(matrix, group);
         const outcome = await session.runPair(
           {
@@ -123,7 +139,13 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
             budget: { warmupMs: config.warmupMs, measureMs: config.measureMs, setupTimeoutMs: config.setupTimeoutMs },
           },
           io.signal,
+          (line) => {
+            casesDone = Math.min(doneBefore + group.caseIds.length, casesDone + 1);
+            if (line.caseIndex + 1 < group.caseIds.length) progress(line.caseIndex + 1, false);
+          },
         );
+        // Cases the pair never reached (it failed) are done too, as failed runs.
+        casesDone = doneBefore + group.caseIds.length;
         if (io.signal.aborted) throw new Error('interrupted');
         const byIndex = new Map(outcome.lines.map((l) => [l.caseIndex, l]));
         group.caseIds.forEach((id, caseIndex) => {
@@ -134,7 +156,6 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
           if (line?.limits) limitsByCase.set(id, line.limits);
           runsByCase.set(id, [...(runsByCase.get(id) ?? []), result]);
         });
-        pairIndex++;
       }
     }
     return {

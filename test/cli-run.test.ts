@@ -79,8 +79,10 @@ test('a quick tcp run writes results.json and the report, exit 0', async () => {
     }
     assert.equal(results.env.placement, 'process');
     assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('tcp'));
-    // Not a TTY here: progress comes as plain lines, one per pair.
-    assert.match(r.stderr, /^\[1\/2\] tcp same-pod run 1\/2/m);
+    // Not a TTY here: progress comes as plain lines, one per pair (its first case), counting
+    // case runs: 4 cases x 2 runs.
+    assert.match(r.stderr, /^\[1\/8\] tcp latency 64 B same-pod, run 1\/2 \(0s elapsed\)$/m);
+    assert.match(r.stderr, /^\[5\/8\] tcp latency 64 B same-pod, run 2\/2 \(\d+s elapsed, ~\d+s left\)$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

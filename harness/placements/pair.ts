@@ -48,7 +48,7 @@ interface Started {
 /** One exit promise per child, so repeated waits add no listeners. */
 const exitOf = new WeakMap<ChildProcess, Promise<void>>();
 
-function start(side: SideCommand): Started {
+function start(side: SideCommand, onStdoutLine?: (line: string) => void): Started {
   // detached: the child leads its own process group, so one kill(-pid) reaches whatever it
   // spawned too (nsenter -> unshare -> node), and a Ctrl-C on the terminal reaches only us,
   // letting the harness tear down in order.
@@ -60,7 +60,15 @@ function start(side: SideCommand): Started {
   child.once('error', () => {});
   let out = '';
   let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  let lineStart = 0;
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (!onStdoutLine) return;
+    for (let nl = out.indexOf('\n', lineStart); nl >= 0; nl = out.indexOf('\n', lineStart)) {
+      onStdoutLine(out.slice(lineStart, nl));
+      lineStart = nl + 1;
+    }
+  });
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     err += d;
     if (err.length > 4 * STDERR_TAIL_BYTES) err = err.slice(-2 * STDERR_TAIL_BYTES);
@@ -133,9 +141,17 @@ export async function runPairProcesses(
   client: SideCommand,
   deadlineMs: number,
   signal: AbortSignal,
+  onLine?: (line: ProbeLine) => void,
 ): Promise<PairOutcome> {
   const s = start(server);
-  const c = start(client);
+  // Live progress only: a line that does not parse here is reported by the final parse below.
+  const c = start(client, onLine && ((text) => {
+    try {
+      extractProbeLines(text).forEach(onLine);
+    } catch {
+      /* reported once the pair is done */
+    }
+  }));
   let timedOut = false;
   let aborted = false;
   const deadline = setTimeout(() => (timedOut = true), deadlineMs);

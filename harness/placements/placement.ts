@@ -54,7 +54,11 @@ export interface PlacementSession {
   describeMissing(topology: Topology, requirement: Requirement): string;
   /** Facts for results.json `env` (boundary check, pinning, node info). */
   envFacts(): Record<string, unknown>;
-  runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome>;
+  /**
+   * Run one pair. `onLine`, when the placement can see output as it happens (local
+   * processes), is called with each result line as its case completes: live progress.
+   */
+  runPair(spec: PairSpec, signal: AbortSignal, onLine?: (line: ProbeLine) => void): Promise<PairOutcome>;
   /** Remove everything the session created. Idempotent; also called on Ctrl-C. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import type { Requirement, Topology } from '../../bench/mechanism.js';
 import { nativeAvailable } from '../../bench/native/index.js';
 import { sweepLedger } from '../../bench/native/ledger.js';
 import { pairDeadlineMs, runPairProcesses, sidePlans, type SideCommand } from './pair.js';
+import type { ProbeLine } from '../../bench/protocol.js';
 import type { PairOutcome, PairSpec, Placement, PlacementOptions, PlacementSession } from './placement.js';
 
 const run = promisify(execFile);
@@ -136,7 +137,7 @@ class ProcessSession implements PlacementSession {
     };
   }
 
-  async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
+  async runPair(spec: PairSpec, signal: AbortSignal, onLine?: (line: ProbeLine) => void): Promise<PairOutcome> {
     const dir = join(this.root, 'pairs', String(this.pairCount++));
     const shared = join(dir, 'shared');
     const disk = join(dir, 'disk');
@@ -153,7 +154,7 @@ class ProcessSession implements PlacementSession {
       return { command: process.execPath, args: [ENTRYPOINT, '--plan', planPath] };
     };
     try {
-      return await runPairProcesses(await side('server'), await side('client'), pairDeadlineMs(spec), signal);
+      return await runPairProcesses(await side('server'), await side('client'), pairDeadlineMs(spec), signal, onLine);
     } finally {
       // Whatever the sides left (a killed side cannot clean up), the ledger names it.
       const swept = await sweepLedger(join(shared, 'ipc-ledger.jsonl'));

@@ -19,6 +19,7 @@ import { isInside, pairDirs, POD_DEV_SHM_BYTES, runLayout, type ContainerName, t
 import { findLeftovers } from './sandbox/leftovers.js';
 import { linkPods, type CrossPodLink } from './sandbox/network.js';
 import { containerCommand, preparePairDir, resetPod, startPod, type Leftovers, type Pod } from './sandbox/pod.js';
+import type { ProbeLine } from '../../bench/protocol.js';
 import { identify, killRunSync, sweepStaleSandboxRuns, teardownState, uptimeTicks, writeState, type SandboxState } from './sandbox/state.js';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../../..');
@@ -111,7 +112,7 @@ class SandboxSession implements PlacementSession {
     return this.containers.get(containerId(pod, name)) ?? { procsFiles: [], facts: { cgroups: [] } };
   }
 
-  async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
+  async runPair(spec: PairSpec, signal: AbortSignal, onLine?: (line: ProbeLine) => void): Promise<PairOutcome> {
     if (this.closed) throw new Error('the sandbox session is closed');
     const index = this.pairCount++;
     const cross = spec.topology === 'cross-pod';
@@ -143,7 +144,7 @@ class SandboxSession implements PlacementSession {
         await writeFile(planPath, JSON.stringify(plans[role]), { mode: 0o600 });
         return containerCommand(pod, this.container(pod.layout.key, role).procsFiles, PACKAGE_ROOT, [process.execPath, ENTRYPOINT, '--plan', planPath]);
       };
-      outcome = await runPairProcesses(await side('server', serverPod), await side('client', clientPod), pairDeadlineMs(spec), signal);
+      outcome = await runPairProcesses(await side('server', serverPod), await side('client', clientPod), pairDeadlineMs(spec), signal, onLine);
       return outcome;
     } finally {
       await this.cleanPair(podsUsed, dirs, spec, outcome);
