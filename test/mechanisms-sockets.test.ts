@@ -14,24 +14,12 @@ import type { Channel, OpenContext, Role } from '../bench/mechanism.js';
 import { uds, SUN_PATH_MAX_BYTES } from '../bench/mechanisms/uds.js';
 import { allocFrame, checkFrame, FrameKind, stampFrame } from '../bench/frame.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
-import { assertCaseSane, runQuick } from './helpers/suite.js';
+import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
 
 const MECHANISMS = ['tcp', 'udp', 'ws', 'uds'] as const;
 const SIZES = [64, 65536, 1048576];
 
 /** Run directories of this test process (the process placement records the harness pid). */
-function ownRunDirs(): string[] {
-  return readdirSync(tmpdir())
-    .filter((n) => n.startsWith('podipc-'))
-    .filter((n) => {
-      try {
-        return (JSON.parse(readFileSync(join(tmpdir(), n, 'owner.json'), 'utf8')) as { pid: number }).pid === process.pid;
-      } catch {
-        return false;
-      }
-    });
-}
-
 /** Processes whose parent is this test process (probes the pair runner failed to reap). */
 function ownChildren(): number[] {
   const pids: number[] = [];
@@ -49,32 +37,19 @@ function ownChildren(): number[] {
 }
 
 test('tcp, udp, ws and uds pass both probes at 64 B, 64 KiB and 1 MiB; nothing is left behind', { timeout: 600_000 }, async (t) => {
-  const results = await runQuick([
-    '--placement', 'process',
-    '--mechanisms', MECHANISMS.join(','),
-    '--sizes', SIZES.join(','),
-    '--probes', 'latency,throughput',
-    '--runs', '1',
-  ]);
-  for (const mechanism of MECHANISMS) {
-    for (const probe of ['latency', 'throughput'] as const) {
-      for (const messageBytes of SIZES) {
-        const c = results.cases.find((x) => x.mechanism === mechanism && x.probe === probe && x.messageBytes === messageBytes);
-        assert.ok(c, `no case ${mechanism} ${probe} ${messageBytes} B`);
-        if (mechanism === 'udp' && c.status === 'skipped' && /net\.core\.rmem_max/.test(c.reason ?? '')) {
-          // A host whose socket buffer cap cannot hold one frame: skipped naming the sysctl
-          // is the designed outcome there (65536 B still exercises chunking).
-          t.diagnostic(`udp ${probe} ${messageBytes} B skipped on this host: ${c.reason}`);
-          continue;
-        }
-        // UDP under a throughput flood drops datagrams: that is the lesson, shown as `lost`.
-        const lossless = mechanism !== 'udp' || probe === 'latency';
-        assertCaseSane(c, { lossless });
-        if (mechanism === 'udp' && probe === 'throughput') {
-          const i = c.integrity!;
-          assert.equal(i.received + i.lost + i.corrupt, i.sent, `udp ${messageBytes} B: every frame sent is received, lost or corrupt`);
-        }
-      }
+  for (const { mechanism, probe, messageBytes, c } of await runGrid(MECHANISMS, SIZES)) {
+    if (mechanism === 'udp' && c.status === 'skipped' && /net\.core\.rmem_max/.test(c.reason ?? '')) {
+      // A host whose socket buffer cap cannot hold one frame: skipped naming the sysctl
+      // is the designed outcome there (65536 B still exercises chunking).
+      t.diagnostic(`udp ${probe} ${messageBytes} B skipped on this host: ${c.reason}`);
+      continue;
+    }
+    // UDP under a throughput flood drops datagrams: that is the lesson, shown as `lost`.
+    const lossless = mechanism !== 'udp' || probe === 'latency';
+    assertCaseSane(c, { lossless });
+    if (mechanism === 'udp' && probe === 'throughput') {
+      const i = c.integrity!;
+      assert.equal(i.received + i.lost + i.corrupt, i.sent, `udp ${messageBytes} B: every frame sent is received, lost or corrupt`);
     }
   }
   assert.deepEqual(ownRunDirs(), [], 'run directories (volumes, sockets, rendezvous) were left behind');

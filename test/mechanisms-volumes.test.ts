@@ -23,7 +23,7 @@ import { fileTmpfs } from '../bench/mechanisms/file-tmpfs.js';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan } from '../bench/protocol.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { processPlacement } from '../harness/placements/process.js';
-import { assertCaseSane, runQuick } from './helpers/suite.js';
+import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
 
 const run = promisify(execFile);
 const MECHANISMS = ['fifo', 'file-disk', 'file-tmpfs'] as const;
@@ -36,18 +36,6 @@ function runTag(): string {
 }
 
 /** Run directories of this test process (the process placement records the harness pid). */
-function ownRunDirs(): string[] {
-  return readdirSync(tmpdir())
-    .filter((n) => n.startsWith('podipc-'))
-    .filter((n) => {
-      try {
-        return (JSON.parse(readFileSync(join(tmpdir(), n, 'owner.json'), 'utf8')) as { pid: number }).pid === process.pid;
-      } catch {
-        return false;
-      }
-    });
-}
-
 interface ScratchPod {
   shared: string;
   disk: string;
@@ -123,23 +111,10 @@ function mountOf(path: string): { mountPoint: string; fsType: string } {
 }
 
 test('fifo, file-disk and file-tmpfs pass both probes at 64 B, 64 KiB and 1 MiB; nothing is left behind', { timeout: 600_000 }, async () => {
-  const results = await runQuick([
-    '--placement', 'process',
-    '--mechanisms', MECHANISMS.join(','),
-    '--sizes', SIZES.join(','),
-    '--probes', 'latency,throughput',
-    '--runs', '1',
-  ]);
-  for (const mechanism of MECHANISMS) {
-    for (const probe of ['latency', 'throughput'] as const) {
-      for (const messageBytes of SIZES) {
-        const c = results.cases.find((x) => x.mechanism === mechanism && x.probe === probe && x.messageBytes === messageBytes);
-        assert.ok(c, `no case ${mechanism} ${probe} ${messageBytes} B`);
-        // file-tmpfs is `ok` only if its volume passed the mechanism's statfs check for a
-        // tmpfs, so this also says the probe really wrote to memory.
-        assertCaseSane(c, { lossless: true });
-      }
-    }
+  for (const { c } of await runGrid(MECHANISMS, SIZES)) {
+    // file-tmpfs is `ok` only if its volume passed the mechanism's statfs check for a
+    // tmpfs, so this also says the probe really wrote to memory.
+    assertCaseSane(c, { lossless: true });
   }
   assert.deepEqual(ownRunDirs(), [], 'run directories (volumes, FIFOs, rendezvous) were left behind');
 });

@@ -4,6 +4,9 @@
  * test makes about an ok case. Tiny budgets only: the host is shared.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseRunArgs } from '../../harness/config.js';
 import { caseKey, type CaseResult, type ResultFile } from '../../harness/results.js';
 import { runSuite } from '../../harness/runner.js';
@@ -33,4 +36,49 @@ export function assertCaseSane(c: CaseResult, opts: { lossless: boolean }): void
   } else {
     assert.ok(c.throughput && c.throughput.msgsPerSec > 0, `${key}: throughput is ${c.throughput?.msgsPerSec} msgs/s`);
   }
+}
+
+export interface GridCase {
+  mechanism: string;
+  probe: 'latency' | 'throughput';
+  messageBytes: number;
+  c: CaseResult;
+}
+
+/**
+ * Run `mechanisms` through both probes at `sizes` (one run each, process placement) and
+ * return every case of that grid, failing when one is missing from the results.
+ */
+export async function runGrid(mechanisms: readonly string[], sizes: readonly number[]): Promise<GridCase[]> {
+  const results = await runQuick([
+    '--placement', 'process',
+    '--mechanisms', mechanisms.join(','),
+    '--sizes', sizes.join(','),
+    '--probes', 'latency,throughput',
+    '--runs', '1',
+  ]);
+  const grid: GridCase[] = [];
+  for (const mechanism of mechanisms) {
+    for (const probe of ['latency', 'throughput'] as const) {
+      for (const messageBytes of sizes) {
+        const c = results.cases.find((x) => x.mechanism === mechanism && x.probe === probe && x.messageBytes === messageBytes);
+        assert.ok(c, `no case ${mechanism} ${probe} ${messageBytes} B`);
+        grid.push({ mechanism, probe, messageBytes, c });
+      }
+    }
+  }
+  return grid;
+}
+
+/** process-placement run directories (tmpdir()/podipc-*) whose owner.json names this process. */
+export function ownRunDirs(): string[] {
+  return readdirSync(tmpdir())
+    .filter((n) => n.startsWith('podipc-'))
+    .filter((n) => {
+      try {
+        return (JSON.parse(readFileSync(join(tmpdir(), n, 'owner.json'), 'utf8')) as { pid: number }).pid === process.pid;
+      } catch {
+        return false;
+      }
+    });
 }
