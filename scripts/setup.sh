@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # g++/make/python3: node-gyp builds the N-API addon (POSIX/SysV mq, futex, semaphores).
-# util-linux (unshare, nsenter, mount, ipcs), iproute2 (ip, veth), procps (ps): the sandbox
+# util-linux (unshare, nsenter, setpriv, ipcs), mount, iproute2 (ip, veth), procps (ps): the sandbox
 # placement and the leak checks. chromium: the test that opens report.html in a browser.
-packages=(g++ make python3 util-linux iproute2 procps chromium)
+packages=(g++ make python3 util-linux mount iproute2 procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
