@@ -18,7 +18,7 @@ import { sweepLedger } from '../bench/native/ledger.js';
 import { readSysctl } from '../bench/native/limits.js';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../bench/protocol.js';
 import { caseKey } from '../harness/results.js';
-import { assertCaseSane, runQuick } from './helpers/suite.js';
+import { assertCaseSane, ownRunDirs, runQuick } from './helpers/suite.js';
 
 const ENTRYPOINT = resolve(import.meta.dirname, '../bench/entrypoint.js');
 const MECHANISMS = ['mq-posix', 'mq-sysv', 'sem'] as const;
@@ -34,18 +34,11 @@ function survivors(entries: LedgerEntry[]): LedgerEntry[] {
   return entries.filter(ipcObjectExists);
 }
 
-/** The run tag of the suite this process is running: its process-placement dir names our pid. */
+/** The run tag of the suite this process is running: its run directory is podipc-<tag>. */
 async function watchRunTag(stop: { done: boolean }): Promise<string | undefined> {
   while (!stop.done) {
-    for (const name of readdirSync(tmpdir())) {
-      if (!name.startsWith('podipc-')) continue;
-      try {
-        const owner = JSON.parse(readFileSync(join(tmpdir(), name, 'owner.json'), 'utf8')) as { pid: number; runTag: string };
-        if (owner.pid === process.pid) return owner.runTag;
-      } catch {
-        /* not a run dir, or not written yet */
-      }
-    }
+    const [dir] = ownRunDirs();
+    if (dir) return dir.slice('podipc-'.length);
     await sleep(5);
   }
   return undefined;
