@@ -1,21 +1,22 @@
 /**
- * The frame every mechanism carries: a fixed header with a sequence number and a CRC-32,
+ * The frame every mechanism carries: a fixed header with a sequence number and a CRC-32C,
  * then a payload. The receiver recomputes the checksum, so a mechanism that corrupts or
  * drops data shows it in `integrity` instead of silently looking fast.
  *
- * Layout (little-endian):
+ * Layout, frame version 2 (little-endian; the native probe writes the same bytes):
  *   0  u32 magic 'PIPC'
- *   4  u32 kind        (FrameKind)
+ *   4  u16 version     (2)
+ *   6  u16 kind        (FrameKind)
  *   8  u32 seq         (per-case sequence number, starts at 0 after BEGIN)
  *  12  u32 frameBytes  (total length, header included)
- *  16  u32 crc32       (over bytes 0..16 and 20..frameBytes)
+ *  16  u32 checksum    (CRC-32C over bytes 0..16 and 20..frameBytes)
  *  20  payload
  *
  * `messageBytes` in the results is the whole frame: what crosses the mechanism.
  */
-import { crc32 } from 'node:zlib';
 
 export const FRAME_MAGIC = 0x43504950; // 'PIPC' read as little-endian u32
+export const FRAME_VERSION = 2;
 export const FRAME_HEADER_BYTES = 20;
 /** The smallest message a case may use: the header plus a 12-byte payload stamp. */
 export const MIN_MESSAGE_BYTES = 32;
@@ -46,9 +47,26 @@ function view(buf: Uint8Array): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one table lookup per byte. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32C of `bytes`, continuing from `crc` (the finished CRC of what came before; 0 for none). */
+export function crc32c(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc;
+  for (let i = 0; i < bytes.length; i++) c = CRC32C_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 function checksum(frame: Uint8Array, frameBytes: number): number {
-  const head = crc32(frame.subarray(0, 16));
-  return crc32(frame.subarray(20, frameBytes), head);
+  return crc32c(frame.subarray(20, frameBytes), crc32c(frame.subarray(0, 16)));
 }
 
 /**
@@ -70,7 +88,8 @@ export function allocFrame(frameBytes: number): Uint8Array {
 export function stampFrame(frame: Uint8Array, kind: FrameKind, seq: number, frameBytes = frame.byteLength): Uint8Array {
   const v = view(frame);
   v.setUint32(0, FRAME_MAGIC, true);
-  v.setUint32(4, kind, true);
+  v.setUint16(4, FRAME_VERSION, true);
+  v.setUint16(6, kind, true);
   v.setUint32(8, seq >>> 0, true);
   v.setUint32(12, frameBytes, true);
   if (kind === FrameKind.Data && frameBytes >= FRAME_HEADER_BYTES + 4) v.setUint32(20, seq >>> 0, true);
@@ -92,21 +111,23 @@ export function jsonPayload(frame: Uint8Array): unknown {
 }
 
 /** Read the header without verifying: used by stream readers to find frame boundaries. */
-export function readHeader(frame: Uint8Array): FrameHeader & { magic: number } {
+export function readHeader(frame: Uint8Array): FrameHeader & { magic: number; version: number } {
   const v = view(frame);
   return {
     magic: v.getUint32(0, true),
-    kind: v.getUint32(4, true) as FrameKind,
+    version: v.getUint16(4, true),
+    kind: v.getUint16(6, true) as FrameKind,
     seq: v.getUint32(8, true),
     frameBytes: v.getUint32(12, true),
   };
 }
 
-/** Verify magic, length and checksum. Never throws: a bad frame is data for `integrity`. */
+/** Verify magic, version, length and checksum. Never throws: a bad frame is data for `integrity`. */
 export function checkFrame(frame: Uint8Array): FrameCheck {
   if (frame.byteLength < FRAME_HEADER_BYTES) return { ok: false, reason: `short frame (${frame.byteLength} bytes)` };
   const h = readHeader(frame);
   if (h.magic !== FRAME_MAGIC) return { ok: false, reason: `bad magic 0x${h.magic.toString(16)}` };
+  if (h.version !== FRAME_VERSION) return { ok: false, reason: `frame version ${h.version}, expected ${FRAME_VERSION}` };
   if (h.frameBytes !== frame.byteLength) {
     return { ok: false, reason: `length field ${h.frameBytes} but ${frame.byteLength} bytes received` };
   }
