@@ -37,7 +37,8 @@
       "conditions": [
         ["OS=='linux'", {
           "sources": ["<!@(ls -1 bench/native/probe/*.cc bench/native/probe/mechanisms/*.cc)"],
-          "libraries": ["-lrt", "-lpthread"]
+          "libraries": ["-lrt", "-lpthread"],
+          "ldflags": ["-static-libstdc++", "-static-libgcc"]
         }, {
           "sources": ["bench/native/probe/unsupported/main.cc"],
           "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES"}
