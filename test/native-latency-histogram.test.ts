@@ -4,10 +4,12 @@
  * histogram for both runtimes: every value is its own lowest equivalent under the formula,
  * pairs ascend, counts add up to `samples`, and the latencyNs summary is what HdrHistogram
  * computes from those pairs (percentiles are the highest equivalent value of the bucket that
- * reaches the percentile's count; mean and stddev use each bucket's median).
+ * reaches the percentile's count; mean and stddev use each bucket's median; max is the top
+ * bucket's value), exactly what core/histogram.ts computes from the pairs for both runtimes.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { histogramFromPairs, summarizeHistogram } from '../core/histogram.js';
 import { runPairRawStdout } from './helpers/native-pair.js';
 
 const SUB_BUCKET_MASK = 2047n;
@@ -21,9 +23,10 @@ const lowestEquivalent = (v: bigint): bigint => (v >> bucketIndex(v)) << bucketI
 const highestEquivalent = (v: bigint): bigint => lowestEquivalent(v) + (1n << bucketIndex(v)) - 1n;
 const medianEquivalent = (v: bigint): bigint => lowestEquivalent(v) + ((1n << bucketIndex(v)) >> 1n);
 
-/** HdrHistogram getValueAtPercentile over (value, count) pairs. */
+/** HdrHistogram getValueAtPercentile over (value, count) pairs: count max(1, ceil(fp - ulp(fp))). */
 function valueAtPercentile(pairs: Array<[number, number]>, total: number, p: number): number {
-  const countAt = Math.max(1, Math.floor((p / 100) * total + 0.5));
+  const fp = (p / 100) * total;
+  const countAt = Math.max(1, Math.ceil(fp - 2 ** (Math.floor(Math.log2(fp)) - 52)));
   let running = 0;
   for (const [value, count] of pairs) {
     running += count;
@@ -49,7 +52,7 @@ test('native latency lines carry contract histograms whose statistics match late
   });
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l.replace(/^PODIPC_RESULT /, '')) as {
     status: string; samples: number; latencyNs: Record<string, number>;
-    latencyHistogram: { sigDigits: number; pairs: Array<[number, number]> };
+    latencyHistogram: { sigDigits: 3; pairs: Array<[number, number]> };
   });
   assert.equal(lines.length, 2);
   for (const line of lines) {
@@ -73,10 +76,15 @@ test('native latency lines carry contract histograms whose statistics match late
     assert.equal(l.p90, valueAtPercentile(pairs, total, 90));
     assert.equal(l.p99, valueAtPercentile(pairs, total, 99));
     assert.equal(l.p999, valueAtPercentile(pairs, total, 99.9));
-    assert.equal(l.max, Number(highestEquivalent(BigInt(pairs.at(-1)![0]))));
+    assert.equal(l.max, pairs.at(-1)![0], 'max: the top bucket (hdr-histogram-js reports the recorded value)');
     const mean = pairs.reduce((s, [v, c]) => s + Number(medianEquivalent(BigInt(v))) * c, 0) / total;
     assert.ok(Math.abs(l.mean! - mean) <= 1e-9 * mean, `mean ${l.mean} vs ${mean}`);
     const sd = Math.sqrt(pairs.reduce((s, [v, c]) => s + (Number(medianEquivalent(BigInt(v))) - mean) ** 2 * c, 0) / total);
     assert.ok(Math.abs(l.stddev! - sd) <= 1e-6 * Math.max(1, sd), `stddev ${l.stddev} vs ${sd}`);
+    // And what the harness computes for every runtime, from the same pairs (hdr-histogram-js).
+    const harness = summarizeHistogram(histogramFromPairs(line.latencyHistogram));
+    for (const k of ['p50', 'p90', 'p99', 'p999', 'max'] as const) assert.equal(l[k], harness[k], `${k}: native ${l[k]}, harness ${harness[k]}`);
+    assert.ok(Math.abs(l.mean! - harness.mean) <= 1e-9 * harness.mean, `mean: native ${l.mean}, harness ${harness.mean}`);
+    assert.ok(Math.abs(l.stddev! - harness.stddev) <= 1e-6 * Math.max(1, harness.stddev), `stddev: native ${l.stddev}, harness ${harness.stddev}`);
   }
 });

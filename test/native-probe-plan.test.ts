@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { FRAME_VERSION } from '../bench/frame.js';
-import { PROTOCOL_VERSION } from '../bench/protocol.js';
+import { FRAME_VERSION } from '../core/frame-format.js';
+import { PROTOCOL_VERSION } from '../core/protocol.js';
 import { NATIVE_PROBE } from './helpers/native-pair.js';
 
 function plan(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -19,7 +19,7 @@ function plan(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     topology: 'same-pod',
     run: 0,
     cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
-    budget: { warmupMs: 0, measureMs: 10, setupTimeoutMs: 100 },
+    budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 10, setupTimeoutMs: 100 },
     dirs: { shared: '/nonexistent-podipc', disk: '/nonexistent-podipc' },
     net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
     ipc: { runTag: 'abcd', sysvSlot: 1 },
@@ -60,7 +60,7 @@ test('a mechanism the native probe does not implement is refused naming --list a
 
 test('a bad field is refused naming the field, as the Node schema does (exit 2)', () => {
   const bad: Array<[Record<string, unknown>, RegExp]> = [
-    [{ budget: { warmupMs: 0, measureMs: 0, setupTimeoutMs: 100 } }, /budget\.measureMs: Number must be greater than 0/],
+    [{ budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 0, setupTimeoutMs: 100 } }, /budget\.measureMs: Number must be greater than 0/],
     [{ cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 8 }] }, /cases\.0\.messageBytes: Number must be greater than or equal to 32/],
     [{ cases: [{ caseIndex: 0, probe: 'pingpong', messageBytes: 64 }] }, /cases\.0\.probe: Invalid enum value/],
     [{ role: 'both' }, /role: Invalid enum value/],

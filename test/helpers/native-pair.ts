@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LedgerEntry } from '../../bench/ipc-names.js';
 import { sweepLedger } from '../../bench/native/ledger.js';
-import type { PlanCase, ProbeLine } from '../../bench/protocol.js';
-import { pairDeadlineMs, runPairProcesses, sidePlans, type SideCommand } from '../../harness/placements/pair.js';
-import type { PairSpec } from '../../harness/placements/placement.js';
+import type { PlanCase, ProbeLine } from '../../core/protocol.js';
+import { pairDeadlineMs, runPairProcesses } from '../../harness/placements/pair.js';
+import { sidePlans, type PairSpec } from '../../harness/plan.js';
+import type { SideCommand } from '../../harness/runtimes/runtime.js';
 import { ipcObjectExists } from './ipc.js';
 
 export type Runtime = 'node' | 'native';
@@ -92,6 +93,8 @@ async function preparePair(o: PairOptions): Promise<{ dir: string; spec: PairSpe
   const spec: PairSpec = {
     mechanism: o.mechanism,
     variant: o.variant,
+    // Which runtime runs each side is this helper's business (sideCommand); the spec's is the client's.
+    runtime: o.client,
     topology: 'same-pod',
     run: 0,
     cases: o.cases.map((c, caseIndex) => ({ caseIndex, ...c })),

@@ -1,4 +1,4 @@
-// Frame v2, byte for byte the layout bench/frame.ts writes (see CONTRACTS: little-endian,
+// Frame v2, byte for byte the layout of core/frame-format.ts (bench/frame.ts; little-endian,
 // 20-byte header, CRC-32C over bytes [0,16) then [20,frameBytes)):
 //    0 u32 magic 0x43504950 ('PIPC')   4 u16 version 2   6 u16 kind
 //    8 u32 seq                         12 u32 frameBytes 16 u32 checksum   20 payload

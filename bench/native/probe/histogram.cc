@@ -53,10 +53,12 @@ LatencySummary LatencyHistogram::Summary() const {
   LatencySummary s{0, 0, 0, 0, 0, 0, 0};
   if (total_ == 0) return s;
   auto at = [&](double percentile) -> double {
-    // HdrHistogram getValueAtPercentile: the first bucket whose running count reaches
-    // max(1, floor(p/100 * total + 0.5)).
-    uint64_t countAt = static_cast<uint64_t>(std::floor(percentile / 100.0 * static_cast<double>(total_) + 0.5));
-    countAt = std::max<uint64_t>(countAt, 1);
+    // HdrHistogram getValueAtPercentile (hdr-histogram-js 3, Java 2.1.12): the first bucket
+    // whose running count reaches max(1, ceil(fp - ulp(fp))), fp = p/100 * total: rounding up
+    // so the percentile's value is included, minus one ulp so fp noise never skips a count.
+    const double fp = percentile / 100.0 * static_cast<double>(total_);
+    const double ulp = fp > 0 ? std::ldexp(1.0, static_cast<int>(std::floor(std::log2(fp))) - 52) : 0;
+    uint64_t countAt = std::max<uint64_t>(static_cast<uint64_t>(std::ceil(fp - ulp)), 1);
     uint64_t running = 0;
     for (size_t i = 0; i < counts_.size(); i++) {
       running += counts_[i];
@@ -76,7 +78,9 @@ LatencySummary LatencyHistogram::Summary() const {
     sum += static_cast<double>(MedianEquivalent(v)) * static_cast<double>(counts_[i]);
     maxValue = v;
   }
-  s.max = static_cast<double>(HighestEquivalent(maxValue));
+  // hdr-histogram-js's maxValue is the largest value recorded, which for a histogram rebuilt
+  // from the pairs is the top bucket's lowest equivalent value: report the same.
+  s.max = static_cast<double>(maxValue);
   s.mean = sum / static_cast<double>(total_);
   double dev = 0;
   for (size_t i = 0; i < counts_.size(); i++) {

@@ -45,7 +45,8 @@ class LatencyHistogram {
   // Statistics as HdrHistogram computes them (getValueAtPercentile returns the highest value
   // equivalent to the bucket that reaches the percentile's count; mean and stddev use each
   // bucket's median equivalent value; stddev is the population form), so they equal what
-  // hdr-histogram-js gives for a histogram rebuilt from Pairs().
+  // core/histogram.ts (hdr-histogram-js) gives for a histogram rebuilt from Pairs(). The
+  // harness recomputes them from the pairs anyway; these make the line readable on its own.
   LatencySummary Summary() const;
 
   static uint64_t LowestEquivalent(uint64_t v);

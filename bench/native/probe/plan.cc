@@ -116,8 +116,7 @@ Plan ParsePlan(const std::string& text) {
 
   const Json& budget = RequireObject(root, "budget", "");
   plan.budget.warmupMs = RequireNumber(budget, "warmupMs", "budget.", 0, false);
-  plan.budget.warmupRoundTrips =
-      budget.Get("warmupRoundTrips") ? RequireInteger(budget, "warmupRoundTrips", "budget.", 0, 1e15) : 0;
+  plan.budget.warmupRoundTrips = RequireInteger(budget, "warmupRoundTrips", "budget.", 0, 1e15);
   plan.budget.measureMs = RequireNumber(budget, "measureMs", "budget.", 0, true);
   plan.budget.setupTimeoutMs =
       static_cast<int64_t>(std::ceil(RequireNumber(budget, "setupTimeoutMs", "budget.", 0, true)));

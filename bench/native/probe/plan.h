@@ -1,4 +1,4 @@
-// The probe plan (the schema is bench/protocol.ts planSchema, plus budget.warmupRoundTrips),
+// The probe plan (the schema is core/protocol.ts planSchema),
 // validated once here; the rest of the probe trusts it. Unknown fields are ignored, so a
 // newer harness may add some without breaking this probe.
 #pragma once
@@ -10,8 +10,9 @@
 
 namespace podipc::probe {
 
-// The probe protocol version this probe speaks (bench/protocol.ts PROTOCOL_VERSION).
-constexpr int kProtocolVersion = 1;
+// The probe protocol version this probe speaks (core/protocol.ts PROTOCOL_VERSION; 2: frame
+// v2, budget.warmupRoundTrips, latencyHistogram on result lines).
+constexpr int kProtocolVersion = 2;
 
 enum class Role { kServer, kClient };
 enum class ProbeKind { kLatency, kThroughput };
