@@ -7,12 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { LedgerEntry } from '../bench/ipc-names.js';
+import { parseRunArgs } from '../harness/config.js';
+import { runSuite } from '../harness/runner.js';
 import { describeIpcObject, ipcObjectExists } from './helpers/ipc.js';
-import { pairProbePids, readLedger, runPair, type PairResult } from './helpers/native-pair.js';
+import { NATIVE_PROBE, pairProbePids, readLedger, runPair, type PairResult } from './helpers/native-pair.js';
 import { stillRunning } from './helpers/probes.js';
+import { ownRunDirs } from './helpers/suite.js';
 
 const BUDGET = { warmupMs: 5, warmupRoundTrips: 20, measureMs: 4000, setupTimeoutMs: 1000 };
 
@@ -120,4 +126,57 @@ test('a native client killed mid-case: the native server stops on its own (silen
     assert.match(r.failure ?? '', /server stderr: probe server: case 0/);
     assertNothingLeft(r, pids);
   }
+});
+
+/** Native server probes started by this test process's `podipc run` (plan under its run dir). */
+function ownNativeServers(): Array<{ pid: number; pairDir: string }> {
+  const runDirs = ownRunDirs().map((d) => join(tmpdir(), d));
+  const found: Array<{ pid: number; pairDir: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const plan = argv[argv.indexOf('--plan') + 1] ?? '';
+      if (argv[0] === NATIVE_PROBE && plan.endsWith('/server.plan.json') && runDirs.some((d) => plan.startsWith(`${d}/`))) {
+        found.push({ pid: Number(entry), pairDir: plan.slice(0, -'/server.plan.json'.length) });
+      }
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+test('podipc run --runtime native: a killed native server fails its case with the stderr tails; the run goes on and nothing leaks', { timeout: 120_000 }, async () => {
+  const config = parseRunArgs([
+    '--placement', 'process', '--runtime', 'native', '--mechanisms', 'shm-posix/futex', '--sizes', '64', '--probes', 'latency',
+    '--runs', '2', '--warmup-ms', '0', '--budget-ms', '3000', '--setup-timeout-ms', '1000',
+  ])!;
+  const suite = runSuite(config, { log: () => {}, signal: new AbortController().signal });
+  let ledgered: LedgerEntry[] = [];
+  const seen: number[] = [];
+  for (let i = 0; i < 400 && ledgered.length === 0; i++) {
+    await sleep(25);
+    const [server] = ownNativeServers();
+    if (server && existsSync(join(server.pairDir, 'shared', 'case-0.ready.json'))) {
+      await sleep(300);
+      ledgered = readLedger(join(server.pairDir, 'shared'));
+      seen.push(...ownNativeServers().map((s) => s.pid));
+      process.kill(server.pid, 'SIGKILL');
+    }
+  }
+  assert.ok(ledgered.length > 0, 'never saw a native server publish and ledger its objects');
+  const results = await suite;
+  const [c] = results.cases;
+  assert.equal(c?.runtime, 'native');
+  assert.equal(c?.status, 'failed');
+  const [first, second] = c!.runs;
+  assert.equal(first?.status, 'failed');
+  assert.match(first?.reason ?? '', /the server was killed by SIGKILL/);
+  assert.match(first?.reason ?? '', /server stderr: .*\| client stderr: /);
+  assert.equal(second?.status, 'ok', `run 2 should be unaffected: ${second?.reason}`);
+  assert.match(c?.reason ?? '', /1 of 2 runs failed/);
+  assert.deepEqual(ledgered.filter((e) => ipcObjectExists(e)).map(describeIpcObject), [], 'the killed server\'s IPC objects survived the run');
+  assert.deepEqual(stillRunning(seen), [], 'probe processes survived');
+  assert.deepEqual(ownRunDirs(), [], 'the run left its directory behind');
 });
