@@ -27,6 +27,23 @@
           "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
         }]
       ]
+    },
+    {
+      "target_name": "podipc_probe",
+      "type": "executable",
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["<!@(ls -1 bench/native/probe/*.cc bench/native/probe/mechanisms/*.cc)"],
+          "libraries": ["-lrt", "-lpthread"],
+          "ldflags": ["-static-libstdc++", "-static-libgcc"]
+        }, {
+          "sources": ["bench/native/probe/unsupported/main.cc"],
+          "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES"}
+        }]
+      ]
     }
   ]
 }

@@ -18,10 +18,10 @@ import { recommendCommand } from './recommend.js';
 
 const USAGE = `podipc: how should two containers in one pod talk, and what does each way cost?
 
-  podipc run [--quick] [--placement auto|process|sandbox|kind] [--mechanisms a,b] [--sizes 64,4096] [--runs N] [--out DIR]
+  podipc run [--quick] [--placement auto|process|sandbox|kind] [--runtime node,native] [--mechanisms a,b] [--sizes 64,4096] [--runs N] [--out DIR]
   podipc report DIR
   podipc compare BASE.json HEAD.json [--threshold PCT] [--alpha A] [--format md|json|text]
-  podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--cross-pod]
+  podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--cross-pod] [--runtime native|node]
   podipc k8s render --out DIR
   podipc cluster up|down
 

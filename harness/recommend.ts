@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Mechanism } from '../bench/mechanism.js';
 import { REQUIREMENT_INFO } from '../core/requirements.js';
 import { mechanisms as registryMechanisms } from '../bench/registry.js';
-import { mechanismLabel } from '../core/vocabulary.js';
+import { mechanismLabel, RUNTIMES, type RuntimeId } from '../core/vocabulary.js';
 import { readResultFile } from './results-file.js';
 import { placementsOf, ResultFileError } from '../core/results.js';
 import type { CaseResult, ResultFile } from '../core/results.js';
@@ -31,6 +31,11 @@ export interface RecommendRequest {
   crossPod: boolean;
   /** The two sides do not share an IPC namespace (e.g. a runtime that isolates it). */
   noIpcNamespace: boolean;
+  /**
+   * Whose numbers to rank: `native` is the mechanism's own cost (a Go, Rust or C++ sidecar),
+   * `node` adds Node's. Undefined: native when the results measured it, else node.
+   */
+  runtime?: RuntimeId;
 }
 
 /** What recommend needs from a registry entry. */
@@ -78,6 +83,8 @@ export interface Choice {
 
 export interface Recommendation {
   request: RecommendRequest;
+  /** The runtime whose cases were ranked (asked for, or chosen: see notes). */
+  runtime: RuntimeId;
   topology: CaseResult['topology'];
   /** The measured size used (the nearest >= requested), or undefined when none is. */
   sizeUsed?: number;
@@ -101,14 +108,40 @@ function hasLoss(c: CaseResult): boolean {
   return !!c.integrity && (c.integrity.lost > 0 || c.integrity.corrupt > 0);
 }
 
+const RUNTIME_TEXT: Record<RuntimeId, string> = {
+  native: "the native probe's numbers: what the mechanism itself costs, as a Go, Rust or C++ program pays it",
+  node: "the Node probe's numbers: the mechanism as a Node application pays it, Node's own per-message work included",
+};
+
+/**
+ * The runtime to rank: the one asked for, else native when the results measured it (most
+ * sidecars are not Node, and it is the mechanism's floor), else node; with the note that says so.
+ */
+function chooseRuntime(results: ResultFile, request: RecommendRequest, probe: CaseResult['probe'], topology: CaseResult['topology']): { runtime: RuntimeId; note: string } {
+  const measured = (r: RuntimeId): boolean => results.cases.some((c) => c.runtime === r && c.probe === probe && c.topology === topology && c.status === 'ok');
+  if (request.runtime !== undefined) return { runtime: request.runtime, note: `Ranking ${RUNTIME_TEXT[request.runtime]} (--runtime ${request.runtime}).` };
+  if (measured('native')) {
+    return { runtime: 'native', note: `Ranking ${RUNTIME_TEXT.native} (the default when measured; --runtime node for a Node application).` };
+  }
+  return {
+    runtime: 'node',
+    note: `Ranking ${RUNTIME_TEXT.node}: these results hold no native ${probe} cases${topology === 'cross-pod' ? ' across pods' : ''} (run with --runtime native for the mechanism's own cost).`,
+  };
+}
+
 /** Rank mechanisms for a workload. Pure. */
-export function recommend(results: ResultFile, request: RecommendRequest, registry: readonly MechanismInfo[]): Recommendation {
+export function recommend(allResults: ResultFile, request: RecommendRequest, registry: readonly MechanismInfo[]): Recommendation {
   const topology: CaseResult['topology'] = request.crossPod ? 'cross-pod' : 'same-pod';
   const probe = request.pattern === 'rpc' ? 'latency' : 'throughput';
   const notes: string[] = [];
   const excluded: Exclusion[] = [];
+  const { runtime, note } = chooseRuntime(allResults, request, probe, topology);
+  notes.push(note);
+  // One runtime's cases only: a mechanism's numbers in two runtimes are two different answers.
+  const results: ResultFile = { ...allResults, cases: allResults.cases.filter((c) => c.runtime === runtime) };
   const out: Recommendation = {
     request,
+    runtime,
     topology,
     notes,
     choices: [],
@@ -123,7 +156,7 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
   if (sizeUsed === undefined) {
     out.nothingFits =
       sizes.length === 0
-        ? `the results have no ${probe} cases ${topology === 'cross-pod' ? 'across pods' : 'in one pod'}; run 'podipc run' with the ${probe} probe${topology === 'cross-pod' ? ' and the cross-pod topology' : ''}.`
+        ? `the results have no ${runtime} ${probe} cases ${topology === 'cross-pod' ? 'across pods' : 'in one pod'}; run 'podipc run --runtime ${runtime}' with the ${probe} probe${topology === 'cross-pod' ? ' and the cross-pod topology' : ''}.`
         : `no measured size is >= ${formatBytes(request.messageBytes)} (the largest is ${formatBytes(sizes[sizes.length - 1] as number)}); run 'podipc run --sizes ${request.messageBytes}'.`;
     for (const label of labels) excluded.push({ mechanism: label, constraint: 'size', reason: out.nothingFits });
     return out;
@@ -138,7 +171,8 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
   const candidates: Array<{ c: CaseResult; info: MechanismInfo | undefined; busyPolls: boolean }> = [];
   for (const label of labels) {
     const c = inTopology.find((x) => mechanismLabel(x) === label && x.messageBytes === sizeUsed);
-    const info = registry.find((m) => m.id === (c ?? results.cases.find((x) => mechanismLabel(x) === label))?.mechanism);
+    const found = registry.find((m) => m.id === (c ?? results.cases.find((x) => mechanismLabel(x) === label))?.mechanism);
+    const info = found && { ...found, requires: requirementsFor(found.requires, runtime) };
     const requires = info?.requires ?? [];
     // Pod constraints first: they hold whatever was measured.
     if (request.crossPod) {
@@ -239,6 +273,14 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
   return out;
 }
 
+/** A mechanism's requirements as one runtime's probe has them (the Node addon is Node's alone). */
+function requirementsFor(requires: MechanismInfo['requires'], runtime: RuntimeId): MechanismInfo['requires'] {
+  return requires.filter((r) => {
+    const onlyFor = REQUIREMENT_INFO[r].onlyFor;
+    return onlyFor === undefined || onlyFor === runtime;
+  });
+}
+
 const CONSTRAINT_TEXT: Record<Constraint, string> = {
   size: 'the message size',
   topology: '--cross-pod',
@@ -323,7 +365,7 @@ export function formatRecommendation(r: Recommendation, top = 3): string {
     ...(q.rateMsgsPerSec !== undefined ? [`${formatRate(q.rateMsgsPerSec)}`] : []),
   ];
   lines.push(`podipc recommend: ${constraints.join(', ')}`);
-  lines.push(`measured on ${r.env.placement} on ${r.env.host} (commit ${r.env.gitCommit.slice(0, 12)})`);
+  lines.push(`measured on ${r.env.placement} on ${r.env.host} (commit ${r.env.gitCommit.slice(0, 12)}), ${r.runtime} probe`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   lines.push('');
   if (r.nothingFits) {
@@ -351,7 +393,7 @@ export function formatRecommendation(r: Recommendation, top = 3): string {
 // ---------------------------------------------------------------------------------------
 
 const RECOMMEND_USAGE =
-  'usage: podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--rate MSGS] [--cross-pod] [--no-ipc-namespace] [--top N] [--format text|json]';
+  `usage: podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--rate MSGS] [--cross-pod] [--no-ipc-namespace] [--runtime ${RUNTIMES.join('|')}] [--top N] [--format text|json]`;
 
 /**
  * `podipc recommend`: 0 with a recommendation, 1 when nothing fits (the output says which
@@ -372,6 +414,7 @@ export async function recommendCommand(argv: string[], io: CommandIo = processIo
         rate: { type: 'string' },
         'cross-pod': { type: 'boolean', default: false },
         'no-ipc-namespace': { type: 'boolean', default: false },
+        runtime: { type: 'string' },
         top: { type: 'string' },
         format: { type: 'string', default: 'text' },
         help: { type: 'boolean', short: 'h' },
@@ -408,6 +451,10 @@ export async function recommendCommand(argv: string[], io: CommandIo = processIo
   const top = positive(values.top);
   if (top === null || (top !== undefined && !Number.isInteger(top))) return fail(`--top ${values.top} must be a positive integer.`);
   if (values.format !== 'text' && values.format !== 'json') return fail(`unknown --format '${values.format}'; use text or json.`);
+  const runtime = values.runtime;
+  if (runtime !== undefined && !(RUNTIMES as readonly string[]).includes(runtime)) {
+    return fail(`--runtime ${runtime}: use native (the mechanism's own cost: a Go, Rust or C++ sidecar) or node (a Node application).`);
+  }
 
   let results: ResultFile;
   try {
@@ -426,6 +473,7 @@ export async function recommendCommand(argv: string[], io: CommandIo = processIo
     noIpcNamespace: values['no-ipc-namespace'] === true,
     ...(p99UsMax !== undefined ? { p99UsMax } : {}),
     ...(rate !== undefined ? { rateMsgsPerSec: rate } : {}),
+    ...(runtime !== undefined ? { runtime: runtime as RuntimeId } : {}),
   };
   const r = recommend(results, request, registry);
   io.stdout(values.format === 'json' ? JSON.stringify(r, null, 2) + '\n' : formatRecommendation(r, top ?? 3));

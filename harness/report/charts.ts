@@ -9,6 +9,7 @@
  */
 import { mechanismLabel, type PlacementId, type RuntimeId } from '../../core/vocabulary.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
+import { runtimeComparisonCharts } from './runtime-comparison.js';
 
 export interface ChartPoint {
   /** Message size in bytes. */
@@ -211,6 +212,7 @@ export function buildChartSpecs(results: ResultFile): ChartSpec[] {
       series,
     });
   }
+  specs.push(...runtimeComparisonCharts(results, colors, { width: CHART_WIDTH_PX, height: CHART_HEIGHT_PX }));
   return specs;
 }
 

@@ -7,6 +7,7 @@
 import { mechanismLabel } from '../../core/vocabulary.js';
 import { placementsOf, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
+import { runtimeComparisonSections } from './runtime-comparison.js';
 
 export interface Table {
   heading: string;
@@ -225,6 +226,7 @@ export function buildReportModel(results: ResultFile): ReportModel {
       });
     }
   }
+  sections.push(...runtimeComparisonSections(results));
   const problems = results.cases
     .filter((c) => c.status !== 'ok')
     .map((c) => ({

@@ -1,0 +1,55 @@
+// Frame v2, byte for byte the layout of core/frame-format.ts (bench/frame.ts; little-endian,
+// 20-byte header, CRC-32C over bytes [0,16) then [20,frameBytes)):
+//    0 u32 magic 0x43504950 ('PIPC')   4 u16 version 2   6 u16 kind
+//    8 u32 seq                         12 u32 frameBytes 16 u32 checksum   20 payload
+// Data frames of 24 bytes or more repeat the seq at offset 20, so a stale buffer shows; the
+// rest of the payload is the fixed pattern byte[i] = (i*131+7) & 0xff.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace podipc::probe {
+
+constexpr uint32_t kFrameMagic = 0x43504950u;
+constexpr uint16_t kFrameVersion = 2;
+constexpr uint32_t kFrameHeaderBytes = 20;
+// The smallest message a case may use: the header plus a 12-byte payload stamp.
+constexpr uint32_t kMinMessageBytes = 32;
+// A length field above this means the stream lost sync (frames are at most a few MiB).
+constexpr uint32_t kMaxFrameBytes = 64u * 1024 * 1024;
+
+enum class FrameKind : uint16_t { kData = 1, kBegin = 2, kEnd = 3, kSummary = 4, kAck = 5 };
+
+const char* FrameKindName(FrameKind kind);
+
+// Fill a reusable buffer once with the payload pattern; StampFrame then rewrites only the
+// header, the stamp and the checksum, so the sender never regenerates a megabyte per message.
+void FillPattern(uint8_t* frame, size_t frameBytes);
+
+// Write the header, the stamp of a data frame, and the checksum over the whole frame.
+void StampFrame(uint8_t* frame, FrameKind kind, uint32_t seq, uint32_t frameBytes);
+
+// The checksum as the contract defines it.
+uint32_t FrameChecksum(const uint8_t* frame, uint32_t frameBytes);
+
+struct FrameCheck {
+  bool ok;
+  FrameKind kind;
+  uint32_t seq;
+  uint32_t frameBytes;
+  // Why it failed (static text), when !ok.
+  const char* reason;
+};
+
+// Verify in the contract's order: length >= 20, magic, version, frameBytes == bytes received,
+// checksum, then for Data the stamp. Never throws: a bad frame is data for `integrity`.
+FrameCheck CheckFrame(const uint8_t* frame, size_t bytes);
+
+// A control frame carrying a small UTF-8 JSON payload (Begin/End/Summary/Ack), seq 0.
+std::vector<uint8_t> JsonFrame(FrameKind kind, const std::string& json);
+std::string FramePayload(const uint8_t* frame, size_t bytes);
+
+}  // namespace podipc::probe

@@ -1,0 +1,63 @@
+// The probe plan (the schema is core/protocol.ts planSchema),
+// validated once here; the rest of the probe trusts it. Unknown fields are ignored, so a
+// newer harness may add some without breaking this probe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace podipc::probe {
+
+// The probe protocol version this probe speaks (core/protocol.ts PROTOCOL_VERSION; 2: frame
+// v2, budget.warmupRoundTrips, latencyHistogram on result lines).
+constexpr int kProtocolVersion = 2;
+
+enum class Role { kServer, kClient };
+enum class ProbeKind { kLatency, kThroughput };
+
+inline const char* ProbeName(ProbeKind p) { return p == ProbeKind::kLatency ? "latency" : "throughput"; }
+
+struct PlanCase {
+  uint32_t caseIndex;
+  ProbeKind probe;
+  uint32_t messageBytes;
+};
+
+struct Budget {
+  double warmupMs;
+  // Warm-up lasts until both this many round trips (throughput: messages) and warmupMs passed.
+  uint64_t warmupRoundTrips;
+  double measureMs;
+  // Every blocking wait gives up after this much silence from the peer.
+  int64_t setupTimeoutMs;
+};
+
+struct Plan {
+  Role role;
+  std::string mechanism;
+  std::optional<std::string> variant;
+  std::string topology;
+  uint32_t run;
+  std::vector<PlanCase> cases;
+  Budget budget;
+  struct {
+    std::string shared, disk;
+    std::optional<std::string> tmpfs;
+  } dirs;
+  struct {
+    std::string listenHost, connectHost;
+    uint16_t port;
+  } net;
+  struct {
+    std::string runTag;
+    uint32_t sysvSlot;
+  } ipc;
+};
+
+// Parse and validate plan JSON. Throws std::runtime_error("invalid probe plan: <field>: <why>");
+// a plan of another protocol version says which versions differ and what to do.
+Plan ParsePlan(const std::string& text);
+
+}  // namespace podipc::probe

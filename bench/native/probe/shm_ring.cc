@@ -1,0 +1,291 @@
+#include <algorithm>
+#include "shm_ring.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "frame.h"
+#include "util.h"
+
+namespace podipc::probe {
+namespace {
+
+using namespace shm_layout;
+
+// ready() polls between clock reads while spinning (~10 µs of polling; a clock read costs
+// ~20-50 ns, so a quick answer never pays for it).
+constexpr int kSpinPollsPerClockRead = 1024;
+
+inline int32_t Load(const int32_t* ctl, int word) { return __atomic_load_n(ctl + word, __ATOMIC_SEQ_CST); }
+inline void Store(int32_t* ctl, int word, int32_t v) { __atomic_store_n(ctl + word, v, __ATOMIC_SEQ_CST); }
+
+class Futex : public Sleeper {
+ public:
+  Futex(int32_t* ctl, int mySeq, int peerSeq) : ctl_(ctl), mySeq_(mySeq), peerSeq_(peerSeq) {}
+  int32_t Arm() override { return Load(ctl_, mySeq_); }
+  void Sleep(int32_t armed, int64_t timeoutNs) override {
+    struct timespec ts = ToTimespec(timeoutNs);
+    // No FUTEX_PRIVATE_FLAG: a private futex is keyed by (process, virtual address) and never
+    // meets a waker in another process; the shared form is keyed by the page of the
+    // MAP_SHARED mapping, which both processes see. Returns on a wake, on EAGAIN (the word
+    // moved since Arm), on EINTR or on timeout: the caller re-checks in every case.
+    long rc = syscall(SYS_futex, ctl_ + mySeq_, FUTEX_WAIT, armed, &ts, nullptr, 0);
+    if (rc != 0 && errno == ENOSYS) throw std::runtime_error("futex(2) is not supported here: use the spin or sem variant");
+  }
+  void Wake() override {
+    // Bump first: a peer between its check and FUTEX_WAIT then finds the word changed.
+    __atomic_fetch_add(ctl_ + peerSeq_, 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, ctl_ + peerSeq_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+
+ private:
+  int32_t* ctl_;
+  int mySeq_, peerSeq_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sleeper> FutexSleeper(int32_t* ctl, Role role) {
+  return role == Role::kServer ? std::make_unique<Futex>(ctl, kServerSeq, kClientSeq) : std::make_unique<Futex>(ctl, kClientSeq, kServerSeq);
+}
+
+void InitSegment(uint8_t* bytes, size_t size, uint32_t ringBytes) {
+  if ((ringBytes & (ringBytes - 1)) != 0 || ringBytes < 64) throw std::runtime_error("ring size must be a power of two >= 64");
+  if (size < ShmSegmentBytes(ringBytes)) throw std::runtime_error("segment is smaller than the rings need");
+  if (reinterpret_cast<uintptr_t>(bytes) % 8 != 0) throw std::runtime_error("segment is not 8-byte aligned");
+  auto* ctl = reinterpret_cast<int32_t*>(bytes);
+  std::memset(bytes, 0, kControlBytes);
+  Store(ctl, kVersion, kLayoutVersion);
+  Store(ctl, kRingBytes, static_cast<int32_t>(ringBytes));
+  Store(ctl, kMagic, static_cast<int32_t>(kShmMagic));
+}
+
+uint32_t AttachSegment(const uint8_t* bytes, size_t size, const std::string& where) {
+  if (size < kControlBytes) throw std::runtime_error(where + " is " + std::to_string(size) + " bytes, too small for podipc's ring header");
+  const auto* ctl = reinterpret_cast<const int32_t*>(bytes);
+  if (static_cast<uint32_t>(Load(ctl, kMagic)) != kShmMagic) throw std::runtime_error(where + " is not an initialised podipc ring segment (bad magic)");
+  int32_t version = Load(ctl, kVersion);
+  if (version != kLayoutVersion) {
+    throw std::runtime_error(where + " has ring layout version " + std::to_string(version) + ", this probe speaks " +
+                             std::to_string(kLayoutVersion) + ": run the same podipc build on both sides");
+  }
+  uint32_t ringBytes = static_cast<uint32_t>(Load(ctl, kRingBytes));
+  if (ringBytes < 64 || (ringBytes & (ringBytes - 1)) != 0 || size < ShmSegmentBytes(ringBytes)) {
+    throw std::runtime_error(where + ": ring size " + std::to_string(ringBytes) + " does not fit the " + std::to_string(size) + "-byte segment");
+  }
+  return ringBytes;
+}
+
+ShmChannel::ShmChannel(Role role, uint8_t* segment, uint32_t ringBytes, std::unique_ptr<Sleeper> sleeper, int64_t silenceMs,
+                       std::string label, std::function<void()> release)
+    : ctl_(reinterpret_cast<int32_t*>(segment)), mask_(ringBytes - 1), ringBytes_(ringBytes), sleeper_(std::move(sleeper)),
+      silenceMs_(silenceMs), label_(std::move(label)), release_(std::move(release)), frame_(64 * 1024), need_(kFrameHeaderBytes) {
+  uint8_t* c2s = segment + kControlBytes;
+  uint8_t* s2c = c2s + ringBytes;
+  const bool server = role == Role::kServer;
+  tx_ = server ? s2c : c2s;
+  rx_ = server ? c2s : s2c;
+  txHeadWord_ = server ? kS2cHead : kC2sHead;
+  txTailWord_ = server ? kS2cTail : kC2sTail;
+  rxHeadWord_ = server ? kC2sHead : kS2cHead;
+  rxTailWord_ = server ? kC2sTail : kS2cTail;
+  mySleeping_ = server ? kServerSleeping : kClientSleeping;
+  peerSleeping_ = server ? kClientSleeping : kServerSleeping;
+  myClosedBit_ = server ? kClosedBitServer : kClosedBitClient;
+  peerClosedBit_ = server ? kClosedBitClient : kClosedBitServer;
+  head_ = static_cast<uint32_t>(Load(ctl_, txHeadWord_));
+  tail_ = static_cast<uint32_t>(Load(ctl_, rxTailWord_));
+}
+
+ShmChannel::~ShmChannel() { Close(); }
+
+bool ShmChannel::PeerClosed() const { return (Load(ctl_, kClosed) & peerClosedBit_) != 0; }
+
+bool ShmChannel::CanRead() const { return static_cast<uint32_t>(Load(ctl_, rxHeadWord_)) != tail_ || PeerClosed(); }
+
+bool ShmChannel::CanWrite() const {
+  return head_ - static_cast<uint32_t>(Load(ctl_, txTailWord_)) < ringBytes_ || PeerClosed();
+}
+
+template <typename Ready>
+bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
+  if (!sleeper_) {
+    // Busy polling: no system call on either path, lowest latency, a whole core burnt per
+    // waiting side (CPU per message shows it). No pause instruction, as on the Node side.
+    int64_t deadline = 0;
+    for (;;) {
+      for (int i = 0; i < kSpinPollsPerClockRead; i++) {
+        if (ready()) return true;
+      }
+      int64_t now = NowNs();
+      if (deadline == 0) deadline = now + sliceNs;
+      else if (now >= deadline) return false;
+    }
+  }
+  if (ready()) return true;
+  const int64_t deadline = NowNs() + sliceNs;
+  for (;;) {
+    Store(ctl_, mySleeping_, 1);
+    int32_t armed = sleeper_->Arm();
+    if (ready()) break;
+    int64_t left = deadline - NowNs();
+    if (left <= 0) {
+      Store(ctl_, mySleeping_, 0);
+      return false;
+    }
+    try {
+      sleeper_->Sleep(armed, left);
+    } catch (...) {
+      if (!ready()) {
+        Store(ctl_, mySleeping_, 0);
+        throw;
+      }
+    }
+    if (ready()) break;
+  }
+  // Awake: spare the peer a wake-up system call until we sleep again.
+  Store(ctl_, mySleeping_, 0);
+  return true;
+}
+
+void ShmChannel::WakePeer() {
+  // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
+  if (sleeper_ && Load(ctl_, peerSleeping_) != 0 && __atomic_exchange_n(ctl_ + peerSleeping_, 0, __ATOMIC_SEQ_CST) != 0) {
+    sleeper_->Wake();
+  }
+}
+
+uint32_t ShmChannel::WriteSome(const uint8_t* src, uint32_t n) {
+  uint32_t used = head_ - static_cast<uint32_t>(Load(ctl_, txTailWord_));
+  uint32_t k = std::min(ringBytes_ - used, n);
+  if (k == 0) return 0;
+  uint32_t pos = head_ & mask_;
+  uint32_t first = std::min(k, ringBytes_ - pos);
+  std::memcpy(tx_ + pos, src, first);
+  if (k > first) std::memcpy(tx_, src + first, k - first);
+  head_ += k;
+  // Publish after the copy: the consumer that sees the new head sees the bytes.
+  Store(ctl_, txHeadWord_, static_cast<int32_t>(head_));
+  return k;
+}
+
+const uint8_t* ShmChannel::Pull() {
+  const uint32_t before = tail_;
+  const uint32_t headNow = static_cast<uint32_t>(Load(ctl_, rxHeadWord_));
+  auto read = [&](uint8_t* dst, uint32_t max) -> uint32_t {
+    uint32_t n = std::min(headNow - tail_, max);
+    if (n == 0) return 0;
+    uint32_t pos = tail_ & mask_;
+    uint32_t first = std::min(n, ringBytes_ - pos);
+    std::memcpy(dst, rx_ + pos, first);
+    if (n > first) std::memcpy(dst + first, rx_, n - first);
+    tail_ += n;
+    return n;
+  };
+  auto expect = [&](uint32_t frameBytes) {
+    if (frameBytes < kFrameHeaderBytes || frameBytes > kMaxFrameBytes) {
+      // A corrupt length would desynchronise the ring for good: surface it, do not guess.
+      throw std::runtime_error(label_ + ": shared-memory ring desynchronised: frame length field " + std::to_string(frameBytes));
+    }
+    if (frameBytes > frame_.size()) frame_.resize(frameBytes);
+    headerSeen_ = true;
+    need_ = frameBytes;
+  };
+  const uint8_t* done = nullptr;
+  if (!headerSeen_) {
+    uint32_t readable = headNow - tail_;
+    if (have_ == 0 && readable >= kFrameHeaderBytes) {
+      // Between frames: learn the length from the header in place, so a frame already in
+      // the ring comes out with one copy.
+      uint8_t len[4];
+      for (uint32_t i = 0; i < 4; i++) len[i] = rx_[(tail_ + 12 + i) & mask_];
+      expect(LoadLe32(len));
+    } else {
+      have_ += read(frame_.data() + have_, kFrameHeaderBytes - have_);
+      if (have_ >= kFrameHeaderBytes) expect(LoadLe32(frame_.data() + 12));
+    }
+  }
+  if (headerSeen_) {
+    have_ += read(frame_.data() + have_, need_ - have_);
+    if (have_ == need_) {
+      done = frame_.data();
+      have_ = 0;
+      headerSeen_ = false;
+    }
+  }
+  if (tail_ != before) {
+    // The bytes are copied out before the producer may overwrite them.
+    Store(ctl_, rxTailWord_, static_cast<int32_t>(tail_));
+    WakePeer();
+  }
+  return done;
+}
+
+void ShmChannel::Send(const uint8_t* frame, size_t bytes) {
+  if (closed_) throw std::runtime_error(label_ + ": send on a closed channel");
+  uint32_t n = static_cast<uint32_t>(bytes);
+  uint32_t off = WriteSome(frame, n);
+  if (off > 0) WakePeer();
+  if (off == n) return;
+  int64_t lastProgress = NowNs();
+  for (;;) {
+    if (PeerClosed()) {
+      throw std::runtime_error(label_ + ": the peer closed the channel while " + std::to_string(n - off) + " bytes were still to send");
+    }
+    int64_t left = lastProgress + silenceMs_ * 1000000LL - NowNs();
+    if (left <= 0) {
+      throw std::runtime_error(label_ + ": waited " + std::to_string(silenceMs_) +
+                               " ms for the peer to make room in the ring (it stopped reading)");
+    }
+    Wait([this] { return CanWrite(); }, left);
+    uint32_t k = WriteSome(frame + off, n - off);
+    if (k > 0) {
+      off += k;
+      WakePeer();
+      if (off == n) return;
+      lastProgress = NowNs();
+    }
+  }
+}
+
+FrameView ShmChannel::Recv(int64_t timeoutMs) {
+  if (closed_) throw std::runtime_error(label_ + ": receive on a closed channel");
+  const uint8_t* f = Pull();
+  if (f) return FrameView{f, need_};
+  int64_t lastProgress = NowNs();
+  uint32_t position = tail_;
+  for (;;) {
+    int64_t left = lastProgress + timeoutMs * 1000000LL - NowNs();
+    if (left <= 0) return FrameView{nullptr, 0};
+    Wait([this] { return CanRead(); }, left);
+    f = Pull();
+    if (f) return FrameView{f, need_};
+    if (PeerClosed() && static_cast<uint32_t>(Load(ctl_, rxHeadWord_)) == tail_) {
+      throw std::runtime_error(label_ + ": the peer closed the channel" +
+                               (have_ ? " in the middle of a frame (" + std::to_string(have_) + " bytes in)" : std::string()));
+    }
+    if (tail_ != position) {
+      position = tail_;
+      lastProgress = NowNs();
+    }
+  }
+}
+
+void ShmChannel::Close() {
+  if (closed_) return;
+  closed_ = true;
+  // Tell a waiting peer at once rather than after its silence timeout.
+  __atomic_fetch_or(ctl_ + kClosed, myClosedBit_, __ATOMIC_SEQ_CST);
+  try {
+    WakePeer();
+  } catch (...) {
+    // The peer closed first and removed its semaphore: nobody left to wake.
+  }
+  if (release_) release_();
+}
+
+}  // namespace podipc::probe

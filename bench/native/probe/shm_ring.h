@@ -1,0 +1,120 @@
+// The framed, bidirectional channel over one shared-memory segment, byte for byte the layout
+// of bench/shm-ring.ts: a control block of Int32 words, then two single-producer single-
+// consumer byte rings (client->server, server->client). Words (each side writes only its own
+// cache lines):
+//    0 magic 'PSHM'  1 layout version 1  2 ringBytes  3 closed bits (1 server, 2 client)
+//   16 c2sHead  32 c2sTail  48 s2cHead  64 s2cTail
+//   80 serverSleeping  81 serverSeq  96 clientSleeping  97 clientSeq
+// The control block is 512 bytes; the c2s ring follows it, then the s2c ring. Head and tail
+// are free-running u32 byte counters (used = head - tail, position = index & (ringBytes-1)).
+//
+// Memory ordering: the producer copies bytes in, then publishes its head with a
+// sequentially consistent store; the consumer loads the head before copying out and
+// publishes its tail the same way (the Node side uses Atomics, which are sequentially
+// consistent: the same instructions on x86, an xchg per store). Sequential consistency is
+// also what the sleeping handshake below needs (a store then a load of another word).
+//
+// Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per
+// waiting side); futex and sem sleep in the kernel after announcing it:
+//   waiter:   store mySleeping=1; armed = arm(); if ready() -> done; else sleep(armed)
+//   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
+// Either the notifier's exchange follows the waiter's store and sees 1, or it precedes it
+// and the waiter's ready() sees the progress. A wake between the waiter's check and its
+// sleep is caught by the primitive: the futex waiter passes the sequence word it read in
+// arm() and the waker bumps that word before FUTEX_WAKE; a semaphore keeps the post as a
+// count. No spinning before sleeping: these variants measure the kernel's wake-up.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "channel.h"
+
+namespace podipc::probe {
+
+namespace shm_layout {
+constexpr int kLineWords = 16;
+constexpr int kMagic = 0, kVersion = 1, kRingBytes = 2, kClosed = 3;
+constexpr int kC2sHead = 1 * kLineWords, kC2sTail = 2 * kLineWords;
+constexpr int kS2cHead = 3 * kLineWords, kS2cTail = 4 * kLineWords;
+constexpr int kServerSleeping = 5 * kLineWords, kServerSeq = 5 * kLineWords + 1;
+constexpr int kClientSleeping = 6 * kLineWords, kClientSeq = 6 * kLineWords + 1;
+constexpr uint32_t kShmMagic = 0x4d485350;  // 'PSHM' little-endian
+constexpr int32_t kLayoutVersion = 1;
+constexpr size_t kControlBytes = 8 * kLineWords * 4;
+// 256 KiB per direction, as bench/shm-ring.ts (a typical socket buffer; why: see there).
+constexpr uint32_t kRingBytes_ = 256 * 1024;
+constexpr int32_t kClosedBitServer = 1, kClosedBitClient = 2;
+}  // namespace shm_layout
+
+inline size_t ShmSegmentBytes(uint32_t ringBytes = shm_layout::kRingBytes_) { return shm_layout::kControlBytes + 2 * size_t{ringBytes}; }
+
+// Creator: lay out a fresh segment (magic last). Attacher: validate it before trusting an index.
+void InitSegment(uint8_t* bytes, size_t size, uint32_t ringBytes);
+uint32_t AttachSegment(const uint8_t* bytes, size_t size, const std::string& where);
+
+// The kernel primitive behind a sleeping wake-up: a futex word or a semaphore.
+class Sleeper {
+ public:
+  virtual ~Sleeper() = default;
+  // Read after announcing "asleep", before the last ready() check (futex: the sequence word).
+  virtual int32_t Arm() = 0;
+  // Sleep until woken or timeoutNs; may return early. May throw when the primitive is gone
+  // (the peer closed and removed it): the caller re-checks and rethrows only if idle.
+  virtual void Sleep(int32_t armed, int64_t timeoutNs) = 0;
+  virtual void Wake() = 0;
+};
+
+enum class WakeKind { kSpin, kSleep };
+
+class ShmChannel : public Channel {
+ public:
+  // `release` runs once in Close(): unmap/detach and remove what this side owns.
+  ShmChannel(Role role, uint8_t* segment, uint32_t ringBytes, std::unique_ptr<Sleeper> sleeper, int64_t silenceMs,
+             std::string label, std::function<void()> release);
+  ~ShmChannel() override;
+  void Send(const uint8_t* frame, size_t bytes) override;
+  FrameView Recv(int64_t timeoutMs) override;
+  void Close() override;
+
+ private:
+  bool PeerClosed() const;
+  bool CanRead() const;
+  bool CanWrite() const;
+  // Wait until ready() or sliceNs passed; true when ready.
+  template <typename Ready>
+  bool Wait(Ready ready, int64_t sliceNs);
+  void WakePeer();
+  // Copy what the ring holds into the frame buffer; a whole frame when it completes one.
+  const uint8_t* Pull();
+  uint32_t WriteSome(const uint8_t* src, uint32_t n);
+
+  int32_t* ctl_;
+  uint8_t* tx_;
+  uint8_t* rx_;
+  uint32_t mask_;
+  uint32_t ringBytes_;
+  int txHeadWord_, txTailWord_, rxHeadWord_, rxTailWord_;
+  int mySleeping_, peerSleeping_;
+  int32_t myClosedBit_, peerClosedBit_;
+  uint32_t head_;  // our producer index
+  uint32_t tail_;  // our consumer index
+  std::unique_ptr<Sleeper> sleeper_;  // null: spin
+  int64_t silenceMs_;
+  std::string label_;
+  std::function<void()> release_;
+  // Frame reassembly: header first (from which the length), then the rest.
+  std::vector<uint8_t> frame_;
+  uint32_t have_ = 0;
+  uint32_t need_;
+  bool headerSeen_ = false;
+  bool closed_ = false;
+};
+
+// The futex sleeper on the segment's sequence words (role decides which is whose).
+std::unique_ptr<Sleeper> FutexSleeper(int32_t* ctl, Role role);
+
+}  // namespace podipc::probe

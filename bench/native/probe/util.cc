@@ -1,0 +1,124 @@
+#include "util.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace podipc::probe {
+
+const char* ErrnoName(int err) {
+  switch (err) {
+#define PODIPC_ERRNO(e) \
+  case e:               \
+    return #e;
+    PODIPC_ERRNO(EPERM)
+    PODIPC_ERRNO(ENOENT)
+    PODIPC_ERRNO(EINTR)
+    PODIPC_ERRNO(EIO)
+    PODIPC_ERRNO(ENXIO)
+    PODIPC_ERRNO(E2BIG)
+    PODIPC_ERRNO(EBADF)
+    PODIPC_ERRNO(EAGAIN)
+    PODIPC_ERRNO(ENOMEM)
+    PODIPC_ERRNO(EACCES)
+    PODIPC_ERRNO(EFAULT)
+    PODIPC_ERRNO(EEXIST)
+    PODIPC_ERRNO(ENOTDIR)
+    PODIPC_ERRNO(EINVAL)
+    PODIPC_ERRNO(ENFILE)
+    PODIPC_ERRNO(EMFILE)
+    PODIPC_ERRNO(EFBIG)
+    PODIPC_ERRNO(ENOSPC)
+    PODIPC_ERRNO(EPIPE)
+    PODIPC_ERRNO(ERANGE)
+    PODIPC_ERRNO(ENAMETOOLONG)
+    PODIPC_ERRNO(ENOSYS)
+    PODIPC_ERRNO(ENOMSG)
+    PODIPC_ERRNO(EIDRM)
+    PODIPC_ERRNO(EOVERFLOW)
+    PODIPC_ERRNO(EMSGSIZE)
+    PODIPC_ERRNO(EADDRINUSE)
+    PODIPC_ERRNO(EADDRNOTAVAIL)
+    PODIPC_ERRNO(ENETUNREACH)
+    PODIPC_ERRNO(ECONNABORTED)
+    PODIPC_ERRNO(ECONNRESET)
+    PODIPC_ERRNO(ENOBUFS)
+    PODIPC_ERRNO(ENOTCONN)
+    PODIPC_ERRNO(ETIMEDOUT)
+    PODIPC_ERRNO(ECONNREFUSED)
+    PODIPC_ERRNO(EHOSTUNREACH)
+    PODIPC_ERRNO(EDEADLK)
+#undef PODIPC_ERRNO
+    default: {
+      static thread_local char buf[16];
+      std::snprintf(buf, sizeof buf, "E%d", err);
+      return buf;
+    }
+  }
+}
+
+std::string ErrnoText(int err) { return std::string(std::strerror(err)) + " (" + ErrnoName(err) + ")"; }
+
+void ThrowErrno(const std::string& call, int err, const std::string& fix) {
+  std::string message = call + ": " + ErrnoText(err);
+  if (!fix.empty()) message += ": " + fix;
+  throw std::runtime_error(message);
+}
+
+void SleepMs(int64_t ms) {
+  struct timespec ts = ToTimespec(ms * 1000000LL);
+  // nanosleep writes the remainder back on EINTR: resume with what is left.
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+std::optional<long long> ReadSysctl(const std::string& dotted) {
+  std::string path = "/proc/sys/" + dotted;
+  for (size_t i = sizeof "/proc/sys/" - 1; i < path.size(); i++) {
+    if (path[i] == '.') path[i] = '/';
+  }
+  std::ifstream in(path);
+  long long value;
+  if (!(in >> value)) return std::nullopt;
+  return value;
+}
+
+std::optional<long long> MsgqueueRlimitBytes() {
+  std::ifstream in("/proc/self/limits");
+  std::string line;
+  const std::string label = "Max msgqueue size";
+  while (std::getline(in, line)) {
+    if (line.compare(0, label.size(), label) != 0) continue;
+    std::istringstream fields(line.substr(label.size()));
+    std::string soft;
+    fields >> soft;
+    try {
+      size_t used = 0;
+      long long value = std::stoll(soft, &used);
+      if (used != soft.size()) return std::nullopt;
+      return value;
+    } catch (...) {
+      return std::nullopt;  // "unlimited"
+    }
+  }
+  return std::nullopt;
+}
+
+bool WriteAll(int fd, const char* data, size_t bytes) {
+  while (bytes > 0) {
+    ssize_t n = write(fd, data, bytes);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    bytes -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void LogError(const std::string& line) { WriteAll(2, line + "\n"); }
+
+}  // namespace podipc::probe

@@ -1,0 +1,83 @@
+#include "watchdog.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "util.h"
+
+namespace podipc::probe {
+namespace {
+
+// A timeout here detects a dead peer (hundreds of ms or seconds), so firing up to this late
+// is precise enough; 50 wake-ups a second cost nothing measurable.
+constexpr int64_t kTickMs = 20;
+
+std::once_flag g_started;
+int g_signal = 0;
+pthread_t g_thread{};
+// The lock makes "check armed, send the signal" atomic against disarming, so no signal is
+// sent after the destructor returned.
+std::atomic_flag g_lock = ATOMIC_FLAG_INIT;
+bool g_armed = false;
+int64_t g_deadlineNs = 0;
+
+void Lock() {
+  while (g_lock.test_and_set(std::memory_order_acquire)) {
+  }
+}
+void Unlock() { g_lock.clear(std::memory_order_release); }
+
+// Exists only so that the signal interrupts the blocked call (EINTR) instead of killing us.
+void OnSignal(int) {}
+
+void Run() {
+  for (;;) {
+    SleepMs(kTickMs);
+    int64_t now = NowNs();
+    Lock();
+    if (g_armed && now >= g_deadlineNs) pthread_kill(g_thread, g_signal);
+    Unlock();
+  }
+}
+
+void Start() {
+  // A real-time signal nobody else uses (glibc keeps SIGRTMIN+0..2 for itself and SIGRTMIN
+  // already skips them).
+  g_signal = SIGRTMIN + 5;
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR, not resume
+  sigaction(g_signal, &action, nullptr);
+  // The watchdog blocks every signal, so SIGTERM/SIGINT reach the main thread's handler.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  std::thread(Run).detach();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+}  // namespace
+
+BlockingDeadline::BlockingDeadline(int64_t timeoutMs) : deadlineNs_(NowNs() + timeoutMs * 1000000LL) {
+  std::call_once(g_started, Start);
+  Lock();
+  g_thread = pthread_self();
+  g_deadlineNs = deadlineNs_;
+  g_armed = true;
+  Unlock();
+}
+
+BlockingDeadline::~BlockingDeadline() {
+  Lock();
+  g_armed = false;
+  Unlock();
+}
+
+bool BlockingDeadline::Expired() const { return NowNs() >= deadlineNs_; }
+
+}  // namespace podipc::probe
