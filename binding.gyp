@@ -18,7 +18,9 @@
             "bench/native/futex.cc",
             "bench/native/posix_sem.cc",
             "bench/native/sysv_sem.cc",
-            "bench/native/sysv_keys.cc"
+            "bench/native/sysv_keys.cc",
+            "bench/native/crc32c.cc",
+            "bench/native/crc32c_napi.cc"
           ],
           "libraries": ["-lrt", "-lpthread"]
         }, {
