@@ -1,24 +1,63 @@
 /**
  * Throughput probe: a one-directional stream, client to server, paced only by the
- * mechanism's own flow control (each send resolves when the buffer may be reused). The
- * clock stops when the server's Summary arrives, i.e. after the last frame was consumed
- * and verified, so queued-but-undelivered data never inflates the rate.
+ * mechanism's own flow control (a send returns a promise only while the mechanism still
+ * holds the frame). The clock stops when the server's Summary arrives, i.e. after the last
+ * frame was consumed and verified, so queued-but-undelivered data never inflates the rate.
+ *
+ * The stream is a synchronous loop (`streamBurst`) that waits only where a send returned a
+ * promise: no promise, no event-loop turn per message while the mechanism keeps up.
  */
 import { hrtime } from 'node:process';
 import { allocFrame, stampFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
+import { coarseNowMs, yieldToEventLoop } from './clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
+/** The stream gives the event loop a turn this often when the mechanism never pushes back. */
+const YIELD_EVERY_MS = 50;
+
+interface StreamState {
+  seq: number;
+  pending: Promise<void> | undefined;
+}
+
+const STREAM_DONE = 0;
+const STREAM_YIELD = 1;
+const STREAM_WAIT = 2;
+
+function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilMs: number, minMessages: number, sliceEndMs: number): number {
+  for (;;) {
+    const sending = ch.send(stampFrame(frame, FrameKind.Data, st.seq));
+    st.seq++;
+    if (sending !== undefined) {
+      st.pending = sending;
+      return STREAM_WAIT;
+    }
+    if (st.seq >= minMessages) {
+      const now = coarseNowMs();
+      if (now >= untilMs) return STREAM_DONE;
+      if (now >= sliceEndMs) return STREAM_YIELD;
+    }
+  }
+}
+
 /** Stream for `durationMs` and at least `minMessages` messages; returns how many were sent. */
 async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0): Promise<number> {
-  const stopAt = hrtime.bigint() + BigInt(Math.round(durationMs * 1e6));
-  let seq = 0;
-  do {
-    await ch.send(stampFrame(frame, FrameKind.Data, seq++));
-  } while (seq < minMessages || hrtime.bigint() < stopAt);
-  return seq;
+  const untilMs = coarseNowMs() + durationMs;
+  const st: StreamState = { seq: 0, pending: undefined };
+  for (;;) {
+    const r = streamBurst(ch, frame, st, untilMs, minMessages, coarseNowMs() + YIELD_EVERY_MS);
+    if (r === STREAM_DONE) return st.seq;
+    if (r === STREAM_YIELD) await yieldToEventLoop();
+    else {
+      const pending = st.pending!;
+      st.pending = undefined;
+      await pending;
+      if (st.seq >= minMessages && coarseNowMs() >= untilMs) return st.seq;
+    }
+  }
 }
 
 export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
