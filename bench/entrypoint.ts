@@ -4,6 +4,10 @@
  * PODIPC_PLAN environment variable, which is how a Kubernetes pod receives it), opens each
  * case's channel in its role, runs the probe, and - on the client - prints one result line
  * per case to stdout. Diagnostics go to stderr; the harness keeps the tail of it.
+ *
+ * `--calibrate SIZES` (comma-separated bytes) instead measures the probe's own cost per
+ * round trip at each size (bench/calibrate.ts) and prints one `PODIPC_CALIBRATION {json}`
+ * line: the run's resolution, which the harness records before the cases.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +21,8 @@ import { dirRendezvous } from './rendezvous.js';
 import { latencyClient } from './probes/latency.js';
 import { throughputClient } from './probes/throughput.js';
 import { serve } from './probes/session.js';
+import { CALIBRATION_LINE_PREFIX, calibrateProbe } from './calibrate.js';
+import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
 import type { ProbeOutcome, ProbeSettings } from './probes/types.js';
 
 function readPlan(): Plan {
@@ -106,9 +112,25 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
   }
 }
 
+/** `--calibrate 64,1024,...`: the sizes, validated. */
+function calibrationSizes(): number[] | undefined {
+  const at = argv.indexOf('--calibrate');
+  if (at < 0) return undefined;
+  const sizes = (argv[at + 1] ?? '').split(',').map(Number);
+  if (sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n >= MIN_MESSAGE_BYTES)) {
+    throw new Error(`--calibrate needs comma-separated message sizes in bytes, each at least ${MIN_MESSAGE_BYTES}, e.g. --calibrate 64,1024`);
+  }
+  return sizes;
+}
+
 async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const sizes = calibrationSizes();
+  if (sizes) {
+    stdout.write(CALIBRATION_LINE_PREFIX + JSON.stringify(await calibrateProbe(sizes)) + '\n');
+    return;
+  }
   const plan = readPlan();
   const mech = findMechanism(plan.mechanism);
   if (!mech) throw new Error(`unknown mechanism '${plan.mechanism}' in the plan`);

@@ -23,6 +23,7 @@ import { FRAME_HEADER_BYTES } from '../core/frame-format.js';
 import type { Channel } from './mechanism.js';
 import type { Role } from '../core/vocabulary.js';
 import { copyBytes, PrefixView } from './bytes.js';
+import { nowNs } from './clock.js';
 
 /**
  * Bytes per direction. 256 KiB: the size of a typical socket buffer on Linux
@@ -282,11 +283,10 @@ export interface WakeUp {
 const SPIN_CLOCK_EVERY = 1024;
 
 /**
- * The clock for wait slices. Date.now, not performance.now: slices are whole milliseconds,
- * and performance.now returns a heap-allocated number on every call (measured: one 16-byte
- * object per call on Node 20), which a futex or semaphore wait would pay on every message.
+ * The clock for wait slices: the probes' allocation-free one (bench/clock.ts), since a
+ * futex or semaphore wait reads it on every message.
  */
-const sliceClockMs = Date.now;
+const sliceClockMs = (): number => nowNs() / 1e6;
 
 /**
  * Busy polling: no system call on either path, lowest latency, and a whole core burnt per
@@ -356,7 +356,8 @@ export class SleepingWakeUp implements WakeUp {
       Atomics.store(this.ctl, this.mySleeping, 1);
       const armed = this.sleeper.arm();
       if (ready()) break;
-      const leftMs = deadline - sliceClockMs();
+      // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
+      const leftMs = Math.ceil(deadline - sliceClockMs());
       if (leftMs <= 0) {
         Atomics.store(this.ctl, this.mySleeping, 0);
         return false;

@@ -81,6 +81,10 @@ export interface NativeAddon {
   /** Which path crc32cUpdate takes on this CPU, e.g. "sse4.2 3-way + pclmul combine". */
   readonly crc32cImplementation: string;
 
+  // --- a clock that allocates nothing (bench/native/clock.cc), for the probes' round trips ---
+  /** Register `slot` (Float64Array, length >= 1); the returned function writes CLOCK_MONOTONIC ns into slot[0]. */
+  clockInit(slot: Float64Array): () => void;
+
   // --- removal by key, for sweeping a crashed run's ledger ---
   /** Look up the key (no IPC_CREAT) and IPC_RMID it; false when no such object. */
   shmRemoveKey(key: number): boolean;

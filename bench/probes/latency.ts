@@ -26,7 +26,7 @@ import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame 
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel, FrameSink } from '../mechanism.js';
 import { histogramFromPairs, LatencyRecorder, summarizeHistogram } from '../../core/histogram.js';
-import { nowMs, yieldToEventLoop } from './clock.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
@@ -37,12 +37,16 @@ export const YIELD_EVERY_MS = 50;
 /** At least this many measured round trips, even when one outlasts the budget (1 MiB on a busy host). */
 export const MIN_MEASURED_ROUND_TRIPS = 10;
 
-/** One phase of a case: warm-up (not recorded) or the measured phase. */
+/**
+ * One phase of a case: warm-up or the measured phase. Both run the very same code, recording
+ * included (RoundTrips.startMeasuring empties the histogram after warm-up): a branch that
+ * warm-up never took has no type feedback, and the optimised loop would be thrown away
+ * (deoptimised, measured with --trace-deopt) at the start of the measured phase.
+ */
 export interface Phase {
   /** The phase lasts until both this many round trips and `durationMs` have passed. */
   minRoundTrips: number;
   durationMs: number;
-  record: boolean;
 }
 
 /** A ping-pong's state: the request buffer, the seq in flight, the counts and the histogram. */
@@ -110,12 +114,21 @@ export function runPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSett
 // Synchronous channels
 // ---------------------------------------------------------------------------------------
 
+/**
+ * A duration in ns as a small integer when it is one (under 2.1 s: every ordinary round
+ * trip). Passing a double to a function the compiler did not inline boxes it - a 16-byte
+ * heap number per round trip, measured; a small integer travels unboxed.
+ */
+function asInt(ns: number): number {
+  return ns < 0x7fffffff ? ns | 0 : ns;
+}
+
 const BURST_DONE = 0;
 const BURST_YIELD = 1;
 const BURST_WAIT = 2;
 
 interface BurstState {
-  /** Start of the round trip in flight. */
+  /** Start of the round trip in flight (ns). */
   t0: number;
   count: number;
   /** What a channel call returned instead of completing in place (the peer is slow). */
@@ -129,7 +142,7 @@ interface BurstState {
  * purpose: an async function's loop is not optimised the way a plain loop is, and awaiting
  * a value that is not a promise still costs a microtask turn.
  */
-function burst(ch: Channel, rt: RoundTrips, record: boolean, st: BurstState, untilMs: number, minRoundTrips: number, sliceEndMs: number): number {
+function burst(ch: Channel, rt: RoundTrips, st: BurstState, untilNs: number, minRoundTrips: number, sliceEndNs: number): number {
   let t0 = st.t0;
   for (;;) {
     const sending = ch.send(rt.request());
@@ -146,20 +159,25 @@ function burst(ch: Channel, rt: RoundTrips, record: boolean, st: BurstState, unt
     }
     if (echo === null) throw new Error('the channel returned no frame without a timeout');
     rt.answer(echo);
-    const t1 = nowMs();
-    if (record) rt.recorder.record((t1 - t0) * 1e6);
+    const t1 = nowNs();
+    rt.recorder.record(asInt(t1 - t0));
     t0 = t1;
-    if (++st.count >= minRoundTrips && t1 >= untilMs) return BURST_DONE;
-    if (t1 >= sliceEndMs) return BURST_YIELD;
+    // Every comparison on every iteration (no short-circuit): one that warm-up never made
+    // would have no type feedback and deoptimise the loop when the measured phase makes it.
+    const enough = ++st.count >= minRoundTrips;
+    const late = t1 >= untilNs;
+    const sliceUsed = t1 >= sliceEndNs;
+    if (enough && late) return BURST_DONE;
+    if (sliceUsed) return BURST_YIELD;
   }
 }
 
 async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<void> {
-  const untilMs = nowMs() + phase.durationMs;
+  const untilNs = nowNs() + phase.durationMs * 1e6;
   const st: BurstState = { t0: 0, count: 0, pendingSend: undefined, pendingEcho: undefined };
   for (;;) {
-    st.t0 = nowMs();
-    const r = burst(ch, rt, phase.record, st, untilMs, phase.minRoundTrips, st.t0 + YIELD_EVERY_MS);
+    st.t0 = nowNs();
+    const r = burst(ch, rt, st, untilNs, phase.minRoundTrips, st.t0 + YIELD_EVERY_MS * 1e6);
     if (r === BURST_DONE) return;
     if (r === BURST_YIELD) {
       await yieldToEventLoop();
@@ -180,9 +198,9 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
     }
     if (echo === null) throw new Error('the channel returned no frame without a timeout');
     rt.answer(echo);
-    const t1 = nowMs();
-    if (phase.record) rt.recorder.record((t1 - st.t0) * 1e6);
-    if (++st.count >= phase.minRoundTrips && t1 >= untilMs) return;
+    const t1 = nowNs();
+    rt.recorder.record(asInt(t1 - st.t0));
+    if (++st.count >= phase.minRoundTrips && t1 >= untilNs) return;
   }
 }
 
@@ -193,7 +211,7 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
 function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings): Promise<void> {
   const listen = ch.listen!.bind(ch);
   return new Promise<void>((resolve, reject) => {
-    const untilMs = nowMs() + phase.durationMs;
+    const untilNs = nowNs() + phase.durationMs * 1e6;
     let t0 = 0;
     let count = 0;
     /** `count` at the watchdog's last tick: unchanged means a whole period without progress. */
@@ -213,7 +231,7 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
     };
     const launch = (): void => {
       if (finished) return;
-      t0 = nowMs();
+      t0 = nowNs();
       const r = ch.send(rt.request());
       if (r === undefined) return;
       sending = r;
@@ -225,15 +243,15 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
       );
     };
     const roundTripDone = (t1: number): void => {
-      if (++count >= phase.minRoundTrips && t1 >= untilMs) finish();
+      if (++count >= phase.minRoundTrips && t1 >= untilNs) finish();
       else if (sending) sending.then(launch, () => {});
       else launch();
     };
     const sink: FrameSink = {
       frame(echo) {
         if (finished || !rt.answer(echo)) return;
-        const t1 = nowMs();
-        if (phase.record) rt.recorder.record((t1 - t0) * 1e6);
+        const t1 = nowNs();
+        rt.recorder.record(asInt(t1 - t0));
         roundTripDone(t1);
       },
       fail: (err) => finish(err),
@@ -249,7 +267,7 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
         if (!s.lossy) return finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
         // Unanswered for at least a whole period: lost. (Its late echo, if any, is stale.)
         rt.lose();
-        roundTripDone(nowMs());
+        roundTripDone(nowNs());
         seen = count;
         if (!finished) watchdog.refresh();
       },
@@ -267,13 +285,13 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
 export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const rt = new RoundTrips(s.messageBytes, s.lossy);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
-    await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs, record: false }, s);
+    await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
   }
   await begin(ch, s.lossy, s.silenceTimeoutMs);
   rt.startMeasuring();
   // CPU over the timed window only: from after the Ack to the last measured round trip.
   const cpuStartUs = cpuNowUs();
-  await runPhase(ch, rt, { minRoundTrips: MIN_MEASURED_ROUND_TRIPS, durationMs: s.measureMs, record: true }, s);
+  await runPhase(ch, rt, { minRoundTrips: MIN_MEASURED_ROUND_TRIPS, durationMs: s.measureMs }, s);
   const cpuUs = cpuNowUs() - cpuStartUs;
   rt.measuring = false;
   const { sent, received, corrupt, lost } = rt;

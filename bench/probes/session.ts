@@ -5,7 +5,7 @@
  */
 import { cpuUsage } from 'node:process';
 import { checkFrame, FRAME_OK, frameKindOf, jsonFrame, jsonPayload, verifyFrame } from '../frame.js';
-import { coarseNowMs, yieldToEventLoop } from './clock.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
 
@@ -138,7 +138,7 @@ interface ServeWait {
 }
 
 /** Frames until the case ends, the slice is used up, or a channel call returned a promise. */
-function serveBurst(ch: Channel, state: ServerState, wait: ServeWait, sliceEndMs: number): number {
+function serveBurst(ch: Channel, state: ServerState, wait: ServeWait, sliceEndNs: number): number {
   for (let i = 1; ; i++) {
     const frame = ch.recv();
     if (frame instanceof Promise) {
@@ -156,7 +156,7 @@ function serveBurst(ch: Channel, state: ServerState, wait: ServeWait, sliceEndMs
     }
     if (state.done) return SERVE_DONE;
     // The clock only every 256 frames: the server needs no per-message time.
-    if ((i & 255) === 0 && coarseNowMs() >= sliceEndMs) return SERVE_YIELD;
+    if ((i & 255) === 0 && nowNs() >= sliceEndNs) return SERVE_YIELD;
   }
 }
 
@@ -164,7 +164,7 @@ function serveBurst(ch: Channel, state: ServerState, wait: ServeWait, sliceEndMs
 async function serveSync(ch: Channel, state: ServerState, silenceTimeoutMs: number): Promise<void> {
   const wait: ServeWait = { recv: undefined, send: undefined };
   for (;;) {
-    const r = serveBurst(ch, state, wait, coarseNowMs() + SERVER_YIELD_EVERY_MS);
+    const r = serveBurst(ch, state, wait, nowNs() + SERVER_YIELD_EVERY_MS * 1e6);
     if (r === SERVE_DONE) return;
     if (r === SERVE_YIELD) {
       await yieldToEventLoop();

@@ -11,7 +11,7 @@ import { hrtime } from 'node:process';
 import { allocFrame, stampFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
-import { coarseNowMs, yieldToEventLoop } from './clock.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
@@ -27,7 +27,7 @@ const STREAM_DONE = 0;
 const STREAM_YIELD = 1;
 const STREAM_WAIT = 2;
 
-function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilMs: number, minMessages: number, sliceEndMs: number): number {
+function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: number, minMessages: number, sliceEndNs: number): number {
   for (;;) {
     const sending = ch.send(stampFrame(frame, FrameKind.Data, st.seq));
     st.seq++;
@@ -36,26 +36,26 @@ function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilMs: n
       return STREAM_WAIT;
     }
     if (st.seq >= minMessages) {
-      const now = coarseNowMs();
-      if (now >= untilMs) return STREAM_DONE;
-      if (now >= sliceEndMs) return STREAM_YIELD;
+      const now = nowNs();
+      if (now >= untilNs) return STREAM_DONE;
+      if (now >= sliceEndNs) return STREAM_YIELD;
     }
   }
 }
 
 /** Stream for `durationMs` and at least `minMessages` messages; returns how many were sent. */
 async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0): Promise<number> {
-  const untilMs = coarseNowMs() + durationMs;
+  const untilNs = nowNs() + durationMs * 1e6;
   const st: StreamState = { seq: 0, pending: undefined };
   for (;;) {
-    const r = streamBurst(ch, frame, st, untilMs, minMessages, coarseNowMs() + YIELD_EVERY_MS);
+    const r = streamBurst(ch, frame, st, untilNs, minMessages, nowNs() + YIELD_EVERY_MS * 1e6);
     if (r === STREAM_DONE) return st.seq;
     if (r === STREAM_YIELD) await yieldToEventLoop();
     else {
       const pending = st.pending!;
       st.pending = undefined;
       await pending;
-      if (st.seq >= minMessages && coarseNowMs() >= untilMs) return st.seq;
+      if (st.seq >= minMessages && nowNs() >= untilNs) return st.seq;
     }
   }
 }
