@@ -44,9 +44,11 @@ export const MIN_MEASURED_ROUND_TRIPS = 10;
  * (deoptimised, measured with --trace-deopt) at the start of the measured phase.
  */
 export interface Phase {
-  /** The phase lasts until both this many round trips and `durationMs` have passed. */
+  /** The phase lasts until both this many round trips and `durationMs` have passed... */
   minRoundTrips: number;
   durationMs: number;
+  /** ...or, if set, until this much time has passed, whichever comes first. */
+  capMs?: number;
 }
 
 /** A ping-pong's state: the request buffer, the seq in flight, the counts and the histogram. */
@@ -142,7 +144,7 @@ interface BurstState {
  * purpose: an async function's loop is not optimised the way a plain loop is, and awaiting
  * a value that is not a promise still costs a microtask turn.
  */
-function burst(ch: Channel, rt: RoundTrips, st: BurstState, untilNs: number, minRoundTrips: number, sliceEndNs: number): number {
+function burst(ch: Channel, rt: RoundTrips, st: BurstState, untilNs: number, minRoundTrips: number, capNs: number, sliceEndNs: number): number {
   let t0 = st.t0;
   for (;;) {
     const sending = ch.send(rt.request());
@@ -166,18 +168,21 @@ function burst(ch: Channel, rt: RoundTrips, st: BurstState, untilNs: number, min
     // would have no type feedback and deoptimise the loop when the measured phase makes it.
     const enough = ++st.count >= minRoundTrips;
     const late = t1 >= untilNs;
+    const capped = t1 >= capNs;
     const sliceUsed = t1 >= sliceEndNs;
-    if (enough && late) return BURST_DONE;
+    if ((enough && late) || capped) return BURST_DONE;
     if (sliceUsed) return BURST_YIELD;
   }
 }
 
 async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<void> {
-  const untilNs = nowNs() + phase.durationMs * 1e6;
+  const startNs = nowNs();
+  const untilNs = startNs + phase.durationMs * 1e6;
+  const capNs = phase.capMs === undefined ? Infinity : startNs + phase.capMs * 1e6;
   const st: BurstState = { t0: 0, count: 0, pendingSend: undefined, pendingEcho: undefined };
   for (;;) {
     st.t0 = nowNs();
-    const r = burst(ch, rt, st, untilNs, phase.minRoundTrips, st.t0 + YIELD_EVERY_MS * 1e6);
+    const r = burst(ch, rt, st, untilNs, phase.minRoundTrips, capNs, st.t0 + YIELD_EVERY_MS * 1e6);
     if (r === BURST_DONE) return;
     if (r === BURST_YIELD) {
       await yieldToEventLoop();
@@ -200,7 +205,7 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
     rt.answer(echo);
     const t1 = nowNs();
     rt.recorder.record(asInt(t1 - st.t0));
-    if (++st.count >= phase.minRoundTrips && t1 >= untilNs) return;
+    if ((++st.count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) return;
   }
 }
 
@@ -211,7 +216,9 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
 function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings): Promise<void> {
   const listen = ch.listen!.bind(ch);
   return new Promise<void>((resolve, reject) => {
-    const untilNs = nowNs() + phase.durationMs * 1e6;
+    const startNs = nowNs();
+    const untilNs = startNs + phase.durationMs * 1e6;
+    const capNs = phase.capMs === undefined ? Infinity : startNs + phase.capMs * 1e6;
     let t0 = 0;
     let count = 0;
     /** `count` at the watchdog's last tick: unchanged means a whole period without progress. */
@@ -243,7 +250,7 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
       );
     };
     const roundTripDone = (t1: number): void => {
-      if (++count >= phase.minRoundTrips && t1 >= untilNs) finish();
+      if ((++count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) finish();
       else if (sending) sending.then(launch, () => {});
       else launch();
     };
@@ -284,6 +291,7 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
 
 export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const rt = new RoundTrips(s.messageBytes, s.lossy);
+  if (s.processWarmup) await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
     await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
   }

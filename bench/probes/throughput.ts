@@ -27,7 +27,7 @@ const STREAM_DONE = 0;
 const STREAM_YIELD = 1;
 const STREAM_WAIT = 2;
 
-function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: number, minMessages: number, sliceEndNs: number): number {
+function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: number, minMessages: number, capNs: number, sliceEndNs: number): number {
   for (;;) {
     const sending = ch.send(stampFrame(frame, FrameKind.Data, st.seq));
     st.seq++;
@@ -35,33 +35,38 @@ function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: n
       st.pending = sending;
       return STREAM_WAIT;
     }
-    if (st.seq >= minMessages) {
-      const now = nowNs();
-      if (now >= untilNs) return STREAM_DONE;
-      if (now >= sliceEndNs) return STREAM_YIELD;
-    }
+    const now = nowNs();
+    const enough = st.seq >= minMessages;
+    const late = now >= untilNs;
+    const capped = now >= capNs;
+    if ((enough && late) || capped) return STREAM_DONE;
+    if (now >= sliceEndNs) return STREAM_YIELD;
   }
 }
 
-/** Stream for `durationMs` and at least `minMessages` messages; returns how many were sent. */
-async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0): Promise<number> {
-  const untilNs = nowNs() + durationMs * 1e6;
+/** Stream for `durationMs` and at least `minMessages` messages (or until `capMs`); returns how many were sent. */
+async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0, capMs = Infinity): Promise<number> {
+  const startNs = nowNs();
+  const untilNs = startNs + durationMs * 1e6;
+  const capNs = startNs + capMs * 1e6;
   const st: StreamState = { seq: 0, pending: undefined };
   for (;;) {
-    const r = streamBurst(ch, frame, st, untilNs, minMessages, nowNs() + YIELD_EVERY_MS * 1e6);
+    const r = streamBurst(ch, frame, st, untilNs, minMessages, capNs, nowNs() + YIELD_EVERY_MS * 1e6);
     if (r === STREAM_DONE) return st.seq;
     if (r === STREAM_YIELD) await yieldToEventLoop();
     else {
       const pending = st.pending!;
       st.pending = undefined;
       await pending;
-      if (st.seq >= minMessages && nowNs() >= untilNs) return st.seq;
+      const now = nowNs();
+      if ((st.seq >= minMessages && now >= untilNs) || now >= capNs) return st.seq;
     }
   }
 }
 
 export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const frame = allocFrame(s.messageBytes);
+  if (s.processWarmup) await stream(ch, frame, 0, s.processWarmup.roundTrips, s.processWarmup.capMs);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) await stream(ch, frame, s.warmupMs, s.warmupRoundTrips);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.

@@ -21,6 +21,8 @@ export interface PairOptions {
   budget: Plan['budget'];
   /** Extra node flags for both sides (e.g. --trace-opt). */
   nodeFlags?: string[];
+  /** Extra environment for both sides. */
+  env?: Record<string, string>;
   /** Called with each side's stderr when the pair ends. */
   onStderr?: (role: 'server' | 'client', text: string) => void;
 }
@@ -48,7 +50,7 @@ export async function runProbePair(o: PairOptions): Promise<ProbeLine[]> {
   const start = (role: 'server' | 'client') => {
     const file = join(dir, `${role}.plan.json`);
     writeFileSync(file, JSON.stringify(plan(role)));
-    const child = spawn(process.execPath, [...(o.nodeFlags ?? []), entry, '--plan', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(o.nodeFlags ?? []), entry, '--plan', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -7,7 +7,7 @@
  * of that window, median over repeats, against W. Where the curve flattens is enough.
  *
  *   npm run bench:warmup -- [--mechanisms shm-posix/spin,tcp,mq-posix,uds] [--lengths 0,100,300,1000,3000,10000,30000]
- *                           [--bytes 64] [--measure-ms 40] [--repeats 3] [--json FILE]
+ *                           [--bytes 64] [--measure-ms 40] [--repeats 3] [--node-flags=--no-concurrent-recompilation] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       bytes: { type: 'string', default: '64' },
       'measure-ms': { type: 'string', default: '40' },
       repeats: { type: 'string', default: '3' },
+      'node-flags': { type: 'string', default: '' },
       json: { type: 'string' },
     },
   });
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
           ...(variant ? { variant } : {}),
           cases: [{ caseIndex: 0, probe: 'latency', messageBytes: Number(values.bytes) }],
           budget: { warmupMs: 0, warmupRoundTrips: w, measureMs, setupTimeoutMs: 10_000 },
+          nodeFlags: values['node-flags']!.split(' ').filter(Boolean),
+          // Measure the warm-up as the plan gives it, without the probe's own first-case warm-up.
+          env: { PODIPC_PROCESS_WARMUP_ROUND_TRIPS: '0' },
         });
         const line = lines[0];
         if (line?.status !== 'ok' || !line.latencyNs) throw new Error(`${m} with ${w} warm-up round trips: ${line?.status ?? 'no result'} ${line?.reason ?? ''}`);
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
       process.stderr.write(`repeat ${r + 1}/${repeats}: ${m} done (load ${load1().toFixed(1)})\n`);
     }
   }
-  console.log(`p50 RTT of a ${measureMs} ms window after W warm-up round trips (no warm-up time), ${values.bytes} B, median of ${repeats} fresh pairs; load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
+  console.log(`p50 RTT of a ${measureMs} ms window after W warm-up round trips (no warm-up time), ${values.bytes} B, median of ${repeats} fresh pairs${values['node-flags'] ? ` (node ${values['node-flags']})` : ''}; load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
   console.log(`| mechanism | ${lengths.map((w) => `W=${w}`).join(' | ')} |\n|---|${lengths.map(() => '--:').join('|')}|`);
   for (const m of mechanisms) console.log(`| ${m} | ${lengths.map((w) => `${us(median(p50[m]![w]!))} µs`).join(' | ')} |`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ p50, loads }, null, 2));
