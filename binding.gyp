@@ -18,7 +18,10 @@
             "bench/native/futex.cc",
             "bench/native/posix_sem.cc",
             "bench/native/sysv_sem.cc",
-            "bench/native/sysv_keys.cc"
+            "bench/native/sysv_keys.cc",
+            "bench/native/crc32c.cc",
+            "bench/native/crc32c_napi.cc",
+            "bench/native/clock.cc"
           ],
           "libraries": ["-lrt", "-lpthread"]
         }, {

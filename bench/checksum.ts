@@ -1,14 +1,24 @@
 /**
  * CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, initial value and final xor
  * 0xFFFFFFFF), the checksum of frame version 2. Chosen over zlib's CRC-32 because x86 has
- * an instruction for it (SSE4.2 `crc32`), which the native probe uses; this portable
- * slicing-by-8 version (Kounavis & Berry, "A Systematic Approach to Building High
- * Performance Software-based CRC Generators", ISCC 2005) processes 8 bytes per step with
- * eight 256-entry tables and needs no native call per frame.
+ * an instruction for it (SSE4.2 `crc32`).
+ *
+ * Two implementations, picked per call by the length of the range:
+ * - below NATIVE_MIN_BYTES, this file's portable slicing-by-8 (Kounavis & Berry, "A
+ *   Systematic Approach to Building High Performance Software-based CRC Generators", ISCC
+ *   2005): 8 bytes per step with eight 256-entry tables, and no native call, whose fixed
+ *   cost would dominate a 64-byte frame;
+ * - from NATIVE_MIN_BYTES on, the addon's `crc32cUpdate` (bench/native/crc32c.cc): the
+ *   SSE4.2 instruction on three interleaved streams joined with PCLMULQDQ, chosen by CPU
+ *   detection, with a portable C++ fallback. Without the addon (not built) everything
+ *   stays in JavaScript, correct and slower.
+ * The threshold and both speeds are measured by bench/reference/checksum-bench.ts
+ * (BENCHMARKS.md, "The checksum").
  *
  * `crc32cUpdate(state, bytes)` works on the un-finalised state so a frame's two ranges
  * (header without its checksum field, then the payload) are checksummed as one stream.
  */
+import { native, nativeAvailable } from './native/index.js';
 
 const POLY = 0x82f63b78;
 
@@ -31,8 +41,51 @@ const TABLES: Int32Array = (() => {
 
 export const CRC32C_INIT = 0xffffffff;
 
+/**
+ * Ranges at least this long go to the addon. Measured (BENCHMARKS.md, "The checksum"): the
+ * native call costs about as much as JavaScript spends on ~200 bytes, and from 512 B on the
+ * addon is faster on every run; 1 KiB frames then pay the call, 64 B frames never do.
+ */
+export const NATIVE_MIN_BYTES = 512;
+
+type NativeCrc = (state: number, bytes: Uint8Array, from: number, to: number) => number;
+/** undefined: not looked up yet; null: no addon here, JavaScript only. */
+let nativeCrc: NativeCrc | null | undefined;
+let forcedPortable = false;
+
+function lookUpNative(): NativeCrc | null {
+  if (forcedPortable || !nativeAvailable()) return null;
+  const addon = native();
+  return typeof addon.crc32cUpdate === 'function' ? addon.crc32cUpdate : null;
+}
+
+/**
+ * `js`: never call the addon (benchmarks and tests compare the two); `auto`: the addon from
+ * NATIVE_MIN_BYTES on, when it is built.
+ */
+export function useChecksum(mode: 'auto' | 'js'): void {
+  forcedPortable = mode === 'js';
+  nativeCrc = undefined;
+}
+
+/** What the probes use, in words, for results and benchmarks. */
+export function checksumImplementation(): string {
+  nativeCrc ??= lookUpNative();
+  if (nativeCrc === null) return 'CRC-32C, JavaScript slicing-by-8 at every size';
+  return `CRC-32C, JavaScript slicing-by-8 below ${NATIVE_MIN_BYTES} B, native (${native().crc32cImplementation}) from ${NATIVE_MIN_BYTES} B`;
+}
+
 /** Feed bytes[from..to) into an un-finalised CRC-32C state and return the new state. */
 export function crc32cUpdate(state: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
+  if (to - from >= NATIVE_MIN_BYTES) {
+    nativeCrc ??= lookUpNative();
+    if (nativeCrc !== null) return nativeCrc(state, bytes, from, to);
+  }
+  return crc32cUpdateJs(state, bytes, from, to);
+}
+
+/** The JavaScript slicing-by-8 alone, whatever the length. */
+export function crc32cUpdateJs(state: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
   const t = TABLES;
   let c = state | 0;
   let i = from;

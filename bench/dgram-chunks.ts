@@ -58,14 +58,19 @@ function view(buf: Uint8Array): DataView {
 
 export function encodeHeader(h: DatagramHeader): Buffer {
   const buf = Buffer.alloc(CHUNK_HEADER_BYTES);
-  const v = view(buf);
-  v.setUint32(0, DGRAM_MAGIC, true);
-  v.setUint16(4, h.kind, true);
-  v.setUint16(6, h.chunkIndex, true);
-  v.setUint16(8, h.chunkCount, true);
-  v.setUint32(12, h.messageId >>> 0, true);
-  v.setUint32(16, h.frameBytes >>> 0, true);
+  writeHeader(buf, h.kind, h.chunkIndex, h.chunkCount, h.messageId, h.frameBytes);
   return buf;
+}
+
+/** Write a chunk header into `buf[0..20)` in place (the sender's per-message path: no allocation). */
+export function writeHeader(buf: Buffer, kind: DatagramKind, chunkIndex: number, chunkCount: number, messageId: number, frameBytes: number): void {
+  buf.writeUInt32LE(DGRAM_MAGIC, 0);
+  buf.writeUInt16LE(kind, 4);
+  buf.writeUInt16LE(chunkIndex, 6);
+  buf.writeUInt16LE(chunkCount, 8);
+  buf.writeUInt16LE(0, 10);
+  buf.writeUInt32LE(messageId >>> 0, 12);
+  buf.writeUInt32LE(frameBytes >>> 0, 16);
 }
 
 /** Parse one received datagram; undefined when it is not ours or is malformed. */

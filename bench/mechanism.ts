@@ -32,20 +32,52 @@ export interface OpenContext {
 }
 
 /**
+ * Where an event-driven channel hands its frames once a probe listens (Channel.listen).
+ * Both are called from the transport's own event callback, never re-entrantly.
+ */
+export interface FrameSink {
+  /** One whole frame, in order. The bytes are valid until this call returns: echo or check them here. */
+  frame(bytes: Uint8Array): void;
+  /** The channel broke (peer closed, socket error, stream out of sync): no frame follows. */
+  fail(error: Error): void;
+}
+
+/**
  * A bidirectional, message-preserving pipe between the two sides. Frames go in whole and
  * come out whole: stream mechanisms frame by the header's length, size-limited ones chunk.
+ *
+ * Two kinds, and the probes drive each its own way (bench/probes/drive.ts), so that what a
+ * round trip costs is the mechanism's cost and not the probe's:
+ * - synchronous channels (shared-memory rings, message queues, semaphores: no `listen`):
+ *   `send` and `recv` complete without an event-loop turn whenever the peer keeps up, and
+ *   the probes run their round trips as a plain loop - no promise, no timer, no allocation
+ *   per message. They return a promise only after waiting longer than a short slice (the
+ *   peer is slow or gone), which keeps signals and timers running.
+ * - event-driven channels (sockets, WebSocket, FIFOs, files, datagrams: `listen` present):
+ *   frames arrive on the transport's callbacks; the probes react to each one there, and a
+ *   send returns at once whenever the kernel took the frame.
  */
 export interface Channel {
   /**
-   * Send one frame. Resolves when the mechanism no longer needs `frame` (the caller reuses
-   * the buffer), which is also where the mechanism's own flow control applies back-pressure.
+   * Send one frame. Returns nothing when the caller may reuse `frame` at once (the kernel or
+   * the ring has the bytes: the common case); a promise only while the mechanism still holds
+   * them (a write the kernel took in part, a full ring or queue) - that is the mechanism's
+   * own back-pressure, and the caller must not touch `frame` before it resolves.
    */
   send(frame: Uint8Array): void | Promise<void>;
   /**
-   * Receive one whole frame. The returned bytes are valid until the next `recv`.
-   * With `timeoutMs`, resolves `null` when nothing arrived in time (lossy mechanisms).
+   * Receive one whole frame. The returned bytes are valid until the next `recv` (or `send`
+   * on synchronous channels that reuse one buffer). With `timeoutMs`, resolves `null` when
+   * nothing arrived in time (lossy mechanisms); without it, a silent peer fails after the
+   * case's silence timeout.
    */
   recv(timeoutMs?: number): Uint8Array | null | Promise<Uint8Array | null>;
+  /**
+   * Event-driven channels only. From this call on, every frame goes to `sink` as soon as it
+   * is whole - frames already waiting first, within this call - instead of waiting for a
+   * `recv`; `undefined` hands frames back to `recv`. A failure is reported to the sink once.
+   */
+  listen?(sink: FrameSink | undefined): void;
   /** Release everything the channel created (sockets, files, IPC objects). Idempotent. */
   close(): Promise<void>;
   /** Kernel limits the channel found and obeyed (e.g. fs.mqueue.msgsize_max), for results. */

@@ -19,10 +19,11 @@
  * pages, so this is release/acquire ordering across processes (PLATFORM.md: a bare spin
  * ping-pong between two Node processes this way measured 444 ns).
  */
-import { performance } from 'node:perf_hooks';
 import { FRAME_HEADER_BYTES } from '../core/frame-format.js';
 import type { Channel } from './mechanism.js';
 import type { Role } from '../core/vocabulary.js';
+import { copyBytes, PrefixView } from './bytes.js';
+import { nowNs } from './clock.js';
 
 /**
  * Bytes per direction. 256 KiB: the size of a typical socket buffer on Linux
@@ -148,8 +149,8 @@ export class RingWriter {
     if (n <= 0) return 0;
     const pos = this.head & this.mask;
     const first = Math.min(n, this.data.byteLength - pos);
-    this.data.set(src.subarray(from, from + first), pos);
-    if (n > first) this.data.set(src.subarray(from + first, from + n), 0);
+    copyBytes(this.data, pos, src, from, first);
+    if (n > first) copyBytes(this.data, 0, src, from + first, n - first);
     this.head = (this.head + n) | 0;
     // Release: the bytes above are visible before the consumer can see the new head.
     Atomics.store(this.ctl, this.headWord, this.head);
@@ -196,8 +197,8 @@ export class RingReader {
     if (n <= 0) return 0;
     const pos = this.tail & this.mask;
     const first = Math.min(n, this.data.byteLength - pos);
-    dst.set(this.data.subarray(pos, pos + first), at);
-    if (n > first) dst.set(this.data.subarray(0, n - first), at + first);
+    copyBytes(dst, at, this.data, pos, first);
+    if (n > first) copyBytes(dst, at + first, this.data, 0, n - first);
     this.tail = (this.tail + n) | 0;
     // The bytes are copied out before the producer may overwrite them.
     Atomics.store(this.ctl, this.tailWord, this.tail);
@@ -212,6 +213,8 @@ export class RingReader {
  */
 export class FrameReceiver {
   private buf = new Uint8Array(64 * 1024);
+  /** The frame handed out: a view of `buf`, reused while frames keep their length. */
+  private readonly frame = new PrefixView(this.buf);
   private have = 0;
   private need = FRAME_HEADER_BYTES;
   private headerSeen = false;
@@ -238,7 +241,7 @@ export class FrameReceiver {
     }
     this.have += this.ring.read(this.buf, this.have, this.need - this.have);
     if (this.have < this.need) return undefined;
-    const frame = this.buf.subarray(0, this.need);
+    const frame = this.frame.of(this.need);
     this.have = 0;
     this.need = FRAME_HEADER_BYTES;
     this.headerSeen = false;
@@ -254,6 +257,7 @@ export class FrameReceiver {
       const bigger = new Uint8Array(Math.max(frameBytes, 2 * this.buf.byteLength));
       bigger.set(this.buf.subarray(0, this.have));
       this.buf = bigger;
+      this.frame.reset(bigger);
     }
     this.headerSeen = true;
     this.need = frameBytes;
@@ -279,6 +283,12 @@ export interface WakeUp {
 const SPIN_CLOCK_EVERY = 1024;
 
 /**
+ * The clock for wait slices: the probes' allocation-free one (bench/clock.ts), since a
+ * futex or semaphore wait reads it on every message.
+ */
+const sliceClockMs = (): number => nowNs() / 1e6;
+
+/**
  * Busy polling: no system call on either path, lowest latency, and a whole core burnt per
  * waiting side (the report's CPU µs per message shows it). No yield or pause: on a starved
  * host that is exactly the cost this variant is there to show.
@@ -290,7 +300,7 @@ export function spinWakeUp(): WakeUp {
       for (;;) {
         for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (ready()) return true;
         // The clock is read only after a first burst, so a quick answer never pays for it.
-        const now = performance.now();
+        const now = sliceClockMs();
         if (deadline === 0) deadline = now + sliceMs;
         else if (now >= deadline) return false;
       }
@@ -341,12 +351,13 @@ export class SleepingWakeUp implements WakeUp {
 
   wait(ready: () => boolean, sliceMs: number): boolean {
     if (ready()) return true;
-    const deadline = performance.now() + sliceMs;
+    const deadline = sliceClockMs() + sliceMs;
     for (;;) {
       Atomics.store(this.ctl, this.mySleeping, 1);
       const armed = this.sleeper.arm();
       if (ready()) break;
-      const leftMs = deadline - performance.now();
+      // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
+      const leftMs = Math.ceil(deadline - sliceClockMs());
       if (leftMs <= 0) {
         Atomics.store(this.ctl, this.mySleeping, 0);
         return false;
@@ -411,8 +422,9 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /**
  * The Channel over a segment. send/recv complete synchronously whenever the peer keeps
- * up (no promise, no event-loop turn on the measured path); when they have to wait longer
- * than BLOCK_SLICE_MS they continue asynchronously, yielding between slices so signals and
+ * up (no promise, no event-loop turn, no allocation on the measured path: the waits below
+ * are plain loops over prebuilt `ready` checks); when they have to wait longer than
+ * BLOCK_SLICE_MS they continue asynchronously, yielding between slices so signals and
  * timers still run, and they fail after `silenceMs` without progress from the peer.
  */
 export class ShmChannel implements Channel {
@@ -445,10 +457,25 @@ export class ShmChannel implements Channel {
 
   send(frame: Uint8Array): void | Promise<void> {
     if (this.closed) throw new Error(`${this.o.label}: send on a closed channel`);
-    // Fast path, no closures: the whole frame fits (the common case below the ring size).
+    // The whole frame fits (the common case below the ring size).
     let off = this.tx.write(frame, 0);
     if (off > 0) this.o.wake.wakePeer();
     if (off === frame.byteLength) return;
+    // A frame larger than the free space: write on as the peer makes room, still in place.
+    while (!this.peerClosed() && this.o.wake.wait(this.canWrite, BLOCK_SLICE_MS)) {
+      const n = this.tx.write(frame, off);
+      if (n > 0) {
+        off += n;
+        this.o.wake.wakePeer();
+        if (off === frame.byteLength) return;
+      }
+    }
+    return this.sendSlow(frame, off);
+  }
+
+  /** The peer stopped making room for a whole slice, or closed: wait with yields, or fail. */
+  private sendSlow(frame: Uint8Array, from: number): void | Promise<void> {
+    let off = from;
     const attempt = (): true | undefined => {
       const n = this.tx.write(frame, off);
       if (n > 0) {
@@ -459,7 +486,7 @@ export class ShmChannel implements Channel {
       if (this.peerClosed()) throw new Error(`${this.o.label}: the peer closed the channel while ${frame.byteLength - off} bytes were still to send`);
       return undefined;
     };
-    const done = this.block(attempt, this.canWrite, undefined, () => off, 'to make room in the ring (it stopped reading)');
+    const done = this.block(attempt, this.canWrite, undefined, BLOCK_SLICE_MS, () => off, 'to make room in the ring (it stopped reading)');
     if (done instanceof Promise) return done.then(() => undefined);
   }
 
@@ -475,34 +502,50 @@ export class ShmChannel implements Channel {
     if (this.closed) throw new Error(`${this.o.label}: recv on a closed channel`);
     const ready = this.pull();
     if (ready) return ready;
+    // Wait in place while bytes keep coming: a ping-pong answer takes microseconds.
+    const slice = timeoutMs === undefined ? BLOCK_SLICE_MS : Math.min(BLOCK_SLICE_MS, Math.max(1, timeoutMs));
+    while (this.o.wake.wait(this.canRead, slice)) {
+      const frame = this.pull();
+      if (frame) return frame;
+      if (this.peerClosed() && this.rx.readable() === 0) break;
+    }
+    return this.recvSlow(timeoutMs, slice);
+  }
+
+  /** Nothing for a whole slice, or the peer closed: wait with yields, time out, or fail. */
+  private recvSlow(timeoutMs: number | undefined, waitedMs: number): Uint8Array | null | Promise<Uint8Array | null> {
     const attempt = (): Uint8Array | undefined => {
       const frame = this.pull();
       if (frame) return frame;
       if (this.peerClosed() && this.rx.readable() === 0) throw new Error(`${this.o.label}: the peer closed the channel${this.receiver.partialBytes ? ` in the middle of a frame (${this.receiver.partialBytes} bytes in)` : ''}`);
       return undefined;
     };
-    return this.block(attempt, this.canRead, timeoutMs, () => this.rx.position, 'to send (it is dead or stuck)');
+    return this.block(attempt, this.canRead, timeoutMs, waitedMs, () => this.rx.position, 'to send (it is dead or stuck)');
   }
 
   /**
    * Drive `attempt` to completion: wait on the wake-up whenever it cannot progress. Returns
    * the result synchronously when it comes within BLOCK_SLICE_MS, else a promise.
-   * `progress()` moves whenever bytes moved, which resets the silence clock.
+   * `progress()` moves whenever bytes moved, which resets the silence clock; `waitedMs` is
+   * what the caller already waited in place.
    */
   private block<T>(
     attempt: () => T | undefined,
     ready: () => boolean,
     timeoutMs: number | undefined,
+    alreadyWaitedMs: number,
     progress: () => number,
     waitingFor: string,
   ): T | null | Promise<T | null> {
     const first = attempt();
     if (first !== undefined) return first;
     // Lower bounds on elapsed time, counted in whole slices (see WakeUp.wait).
-    let waitedMs = 0;
-    let silentMs = 0;
+    let waitedMs = alreadyWaitedMs;
+    let silentMs = alreadyWaitedMs;
     let lastProgress = progress();
     const step = (sliceMs: number): T | null | undefined => {
+      if (timeoutMs !== undefined && waitedMs >= timeoutMs) return null;
+      if (silentMs >= this.o.silenceMs) throw new Error(`${this.o.label}: waited ${Math.round(silentMs)} ms for the peer ${waitingFor}`);
       const slice = timeoutMs === undefined ? sliceMs : Math.min(sliceMs, Math.max(1, timeoutMs - waitedMs));
       if (!this.o.wake.wait(ready, slice)) {
         waitedMs += slice;
@@ -515,15 +558,9 @@ export class ShmChannel implements Channel {
         lastProgress = p;
         silentMs = 0;
       }
-      if (timeoutMs !== undefined && waitedMs >= timeoutMs) return null;
-      if (silentMs >= this.o.silenceMs) throw new Error(`${this.o.label}: waited ${Math.round(silentMs)} ms for the peer ${waitingFor}`);
       return undefined;
     };
-    // Synchronous phase: the peer normally answers within microseconds.
-    while (waitedMs < BLOCK_SLICE_MS) {
-      const r = step(BLOCK_SLICE_MS - waitedMs);
-      if (r !== undefined) return r;
-    }
+    // The first slice was spent in place by the caller: go on asynchronously.
     return (async () => {
       for (;;) {
         await yieldToEventLoop();

@@ -8,7 +8,8 @@
  * Version history:
  *   1  podipc 0.1: one placement per file (env.placement), Node probe only, loose env/config.
  *   2  runtime and placement on every case; env.placements with typed facts per placement;
- *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`.
+ *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`;
+ *      env.probeOverhead (optional: the run's resolution per runtime).
  */
 import { z } from 'zod';
 import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, throughputSchema } from './protocol.js';
@@ -21,6 +22,7 @@ import {
   runtimeSchema,
   topologySchema,
   type PlacementId,
+  type RuntimeId,
 } from './vocabulary.js';
 
 export const SCHEMA_VERSION = 2;
@@ -98,6 +100,28 @@ export const placementFactsSchema = z.object({
   details: z.record(z.unknown()).optional(),
 });
 
+/**
+ * The probe's own cost per round trip - the run's resolution - measured before the cases
+ * over an in-process channel (no kernel: frame, stamp, checksum, verify, copy, clock), one
+ * entry per runtime that measured itself (bench/calibrate.ts for Node). A latency whose
+ * p50 is within NEAR_RESOLUTION_FACTOR of it is mostly the probe (see nearResolution).
+ */
+export const probeOverheadSchema = z.object({
+  runtime: runtimeSchema,
+  /** How it was measured, in words (channel, checksum implementation, budget). */
+  method: z.string().min(1),
+  perSize: z
+    .array(
+      z.object({
+        messageBytes: z.number().int().positive(),
+        /** p50 of the in-process round trips. */
+        roundTripNs: z.number().nonnegative(),
+        samples: z.number().int().positive(),
+      }),
+    )
+    .min(1),
+});
+
 export const envSchema = z.object({
   kernel: z.string(),
   cpuModel: z.string(),
@@ -106,6 +130,8 @@ export const envSchema = z.object({
   hostname: z.string().optional(),
   /** Every placement of the run, in the order asked for. */
   placements: z.record(placementSchema, placementFactsSchema).refine((p) => Object.keys(p).length > 0, 'at least one placement'),
+  /** The run's resolution per runtime (absent in files from before it was measured). */
+  probeOverhead: z.array(probeOverheadSchema).optional(),
 });
 
 /** Every knob that shaped the run. */
@@ -146,6 +172,29 @@ export type Env = z.infer<typeof envSchema>;
 export type RunConfigRecord = z.infer<typeof configSchema>;
 export type PlacementFacts = z.infer<typeof placementFactsSchema>;
 export type AppliedResources = z.infer<typeof appliedResourcesSchema>;
+export type ProbeOverhead = z.infer<typeof probeOverheadSchema>;
+
+/** A latency p50 within this factor of the probe's own cost is reported as near the resolution. */
+export const NEAR_RESOLUTION_FACTOR = 3;
+
+/** The recorded probe overhead (p50 ns per round trip) for a runtime at a message size, if measured. */
+export function probeOverheadNs(env: Pick<Env, 'probeOverhead'>, runtime: RuntimeId, messageBytes: number): number | undefined {
+  const entry = env.probeOverhead?.find((o) => o.runtime === runtime);
+  return entry?.perSize.find((p) => p.messageBytes === messageBytes)?.roundTripNs;
+}
+
+/**
+ * Is this latency case near the run's resolution - its p50 within NEAR_RESOLUTION_FACTOR of
+ * what the probe itself costs per round trip at that size, so that most of the number is
+ * the probe and not the mechanism? Undefined when it cannot be told (no latency, or no
+ * overhead recorded for the case's runtime and size); reports mark `true` cases.
+ */
+export function nearResolution(c: Pick<CaseResult, 'probe' | 'runtime' | 'messageBytes' | 'latencyNs'>, env: Pick<Env, 'probeOverhead'>): boolean | undefined {
+  if (c.probe !== 'latency' || c.latencyNs === undefined) return undefined;
+  const overheadNs = probeOverheadNs(env, c.runtime, c.messageBytes);
+  if (overheadNs === undefined) return undefined;
+  return c.latencyNs.p50 <= NEAR_RESOLUTION_FACTOR * overheadNs;
+}
 
 type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'placement' | 'probe' | 'messageBytes' | 'topology'>;
 

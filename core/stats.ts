@@ -123,7 +123,8 @@ export function percentileBacked(samples: number, p: number): boolean {
 
 /** The samples the p-th percentile needs to be backed (see percentileBacked). */
 export function samplesToBack(p: number): number {
-  return Math.ceil(10 / (1 - p / 100) - 1e-9);
+  // 1 - 99.9/100 is 0.0010000000000000009 in binary floating point: round away that noise.
+  return Math.ceil(10 / (1 - p / 100) - 1e-6);
 }
 
 // ---------------------------------------------------------------------------------------

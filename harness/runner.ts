@@ -13,12 +13,13 @@ import { availableParallelism, cpus, hostname, release } from 'node:os';
 import { resolve } from 'node:path';
 import { encodeHistogram, histogramFromPairs, summarizeHistogram } from '../core/histogram.js';
 import type { ProbeLine } from '../core/protocol.js';
-import { SCHEMA_VERSION, type CaseResult, type PlacementFacts, type ResultFile, type RunResult } from '../core/results.js';
+import { SCHEMA_VERSION, type CaseResult, type PlacementFacts, type ProbeOverhead, type ResultFile, type RunResult } from '../core/results.js';
 import { aggregateCase } from '../core/stats.js';
 import { mechanismLabel, type PlacementId } from '../core/vocabulary.js';
 import type { ResourceControl } from './capabilities.js';
 import { describeConfig, type RunConfig } from './config.js';
 import { buildMatrix, planCases, type Matrix, type PairGroup } from './matrix.js';
+import { measureProbeOverhead } from './calibration.js';
 import { choosePlacements } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
 import { PACKAGE_ROOT } from './paths.js';
@@ -62,7 +63,7 @@ export function toolInfo(): ResultFile['tool'] {
   return { name: 'podipc', version: pkg.version, gitCommit };
 }
 
-function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>): ResultFile['env'] {
+function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>, probeOverhead: ProbeOverhead[]): ResultFile['env'] {
   return {
     kernel: release(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
@@ -70,6 +71,7 @@ function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>): Resu
     nodeVersion: process.version,
     hostname: hostname(),
     placements,
+    ...(probeOverhead.length > 0 ? { probeOverhead } : {}),
   };
 }
 
@@ -167,6 +169,8 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
         return { id: p.id, capabilities: p.capabilities, lacks: (t) => session.lacks(t), runtimeAvailability: (r) => session.runtimeAvailability(r) };
       }),
     );
+    // The run's resolution, before the cases (and not during them: it needs the CPU to itself).
+    const probeOverhead = config.probes.includes('latency') ? await measureProbeOverhead(config.runtimes, config.sizes, io.log) : [];
     const runsByCase = new Map<number, RunResult[]>();
     const limitsByCase = new Map<number, Record<string, number>>();
     const casesTotal = matrix.groups.reduce((n, g) => n + g.caseIds.length, 0) * config.runs;
@@ -229,7 +233,7 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
     return {
       schemaVersion: SCHEMA_VERSION,
       tool: toolInfo(),
-      env: hostEnv(facts),
+      env: hostEnv(facts, probeOverhead),
       config: describeConfig(config),
       startedAt,
       finishedAt: new Date().toISOString(),

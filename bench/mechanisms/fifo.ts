@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
 import { retryUntil } from '../net-connect.js';
-import { FrameAssembler, FrameQueue } from '../stream-channel.js';
+import { FrameAssembler, FrameQueue, streamSender } from '../stream-channel.js';
 
 const run = promisify(execFile);
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = constants;
@@ -63,9 +63,10 @@ function fifoChannel(readFd: number, writeFd: number, paths: FifoPaths): Channel
   const writer = new Socket({ fd: writeFd, readable: false, writable: true });
   const assembler = new FrameAssembler();
   const queue = new FrameQueue();
+  const deliver = (frame: Uint8Array): void => queue.deliver(frame);
   reader.on('data', (chunk: Buffer) => {
     try {
-      for (const frame of assembler.push(chunk)) queue.deliver(frame);
+      assembler.feed(chunk, deliver);
     } catch (err) {
       queue.fail(err as Error);
       reader.destroy();
@@ -76,22 +77,15 @@ function fifoChannel(readFd: number, writeFd: number, paths: FifoPaths): Channel
   // file hand-off, a FIFO tells us, so a dead peer fails the case at once.
   reader.on('end', () => queue.fail(new Error('peer closed its end of the FIFO')));
   reader.on('close', () => queue.fail(new Error('FIFO reader closed')));
-  let writeError: Error | undefined;
-  writer.on('error', (err) => {
-    writeError = err;
-    queue.fail(err);
-  });
+  writer.on('error', (err) => queue.fail(err));
+  // Returns at once when the pipe took the whole frame; a full pipe (64 KiB by default)
+  // makes it wait for the write to complete: the pipe's back-pressure.
+  const sender = streamSender(writer, (err) => queue.fail(err));
   let closed = false;
   return {
-    send(frame) {
-      if (writeError) return Promise.reject(writeError);
-      // The callback fires once libuv has written the whole frame into the pipe; only then
-      // may the probe reuse the buffer. A full pipe delays it: back-pressure.
-      return new Promise<void>((resolve, reject) => {
-        writer.write(frame, (err) => (err ? reject(err) : resolve()));
-      });
-    },
+    send: (frame) => sender.send(frame),
     recv: (timeoutMs) => queue.recv(timeoutMs),
+    listen: (sink) => queue.listen(sink),
     async close() {
       if (closed) return;
       closed = true;

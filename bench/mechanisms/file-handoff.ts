@@ -49,7 +49,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaseSkipped } from '../case-skipped.js';
-import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import { SUPPORTED, type Channel, type FrameSink, type Mechanism, type OpenContext } from '../mechanism.js';
 import { type Requirement } from '../../core/requirements.js';
 import { FrameAssembler, FrameQueue } from '../stream-channel.js';
 
@@ -116,6 +116,23 @@ class Inbox {
 
   fail(error: Error): void {
     this.queue.fail(error);
+  }
+
+  /** A listening probe consumes each frame within its callback, so that is when it is acknowledged. */
+  listen(sink: FrameSink | undefined): void {
+    if (this.held > 0) {
+      this.onConsumed?.(this.held);
+      this.held = 0;
+    }
+    const onConsumed = this.onConsumed;
+    if (sink === undefined || onConsumed === undefined) return this.queue.listen(sink);
+    this.queue.listen({
+      frame(bytes) {
+        sink.frame(bytes);
+        onConsumed(bytes.byteLength);
+      },
+      fail: (error) => sink.fail(error),
+    });
   }
 
   recv(timeoutMs?: number): Uint8Array | null | Promise<Uint8Array | null> {
@@ -362,8 +379,11 @@ class LogSource implements Source {
   private segment = 0;
   private offset = 0;
   private readonly assembler = new FrameAssembler();
+  private readonly deliver: (frame: Uint8Array) => void;
 
-  constructor(private readonly layout: Layout, private readonly dir: Direction, private readonly inbox: Inbox) {}
+  constructor(private readonly layout: Layout, private readonly dir: Direction, private readonly inbox: Inbox) {
+    this.deliver = (frame) => inbox.deliver(frame);
+  }
 
   pump(): boolean {
     for (;;) {
@@ -403,7 +423,7 @@ class LogSource implements Source {
     const chunk = Buffer.allocUnsafe(Math.min(available, READ_CHUNK_BYTES));
     const got = readSync(fd, chunk, 0, chunk.byteLength, this.offset);
     this.offset += got;
-    for (const frame of this.assembler.push(chunk.subarray(0, got))) this.inbox.deliver(frame);
+    this.assembler.feed(chunk.subarray(0, got), this.deliver);
     return got > 0 && available > got;
   }
 
@@ -477,6 +497,7 @@ function handoffChannel(ctx: OpenContext, layout: Layout): Channel {
   return {
     send: (frame) => outbox.send(frame),
     recv: (timeoutMs) => inbox.recv(timeoutMs),
+    listen: (sink) => inbox.listen(sink),
     async close() {
       if (closed) return;
       closed = true;

@@ -14,6 +14,7 @@ import shm from 'shm-typed-array';
 import { SUPPORTED, type Channel, type Mechanism, type OpenContext, type Support } from '../mechanism.js';
 import { native, type NativeAddon } from '../native/index.js';
 import { messageChannel, type MessageTransport } from '../native/message-channel.js';
+import { copyBytes } from '../bytes.js';
 
 const MAILBOX_BYTES = 4096;
 const SLOT_BYTES = MAILBOX_BYTES / 2;
@@ -66,7 +67,7 @@ function mailboxTransport(addon: NativeAddon, objects: Objects, sendSlot: 0 | 1,
       const length = view.getUint32(recvBase + 4, true);
       if (length > SLOT_FRAME_BYTES) throw new Error(`${what}: mailbox length field ${length} exceeds the ${SLOT_FRAME_BYTES}-byte slot`);
       // Copy out, then free the slot: the returned frame must outlive the peer's next write.
-      into.set(mailbox.subarray(recvBase + SLOT_HEADER_BYTES, recvBase + SLOT_HEADER_BYTES + length));
+      copyBytes(into, 0, mailbox, recvBase + SLOT_HEADER_BYTES, length);
       view.setUint32(recvBase, 0, true);
       return length;
     },

@@ -43,6 +43,8 @@ import {
   MAX_CHUNK_PAYLOAD_BYTES,
   maxFrameBytes,
   Reassembler,
+  writeHeader,
+  CHUNK_HEADER_BYTES,
   type Chunk,
 } from '../dgram-chunks.js';
 
@@ -110,9 +112,18 @@ function connectSocket(socket: Socket, port: number, address: string): Promise<v
   });
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * The channel over a bound, connected socket. `onControl` sees Hello/Welcome datagrams that
  * arrive after the handshake (a resent Hello whose Welcome was lost must be answered again).
+ *
+ * Sending never waits for a callback: dgram's send first tries the kernel synchronously
+ * (uv_udp_try_send), and when that takes the datagram nothing holds our bytes any more.
+ * Only when the kernel had no room does libuv queue the datagram with a reference to the
+ * buffers (getSendQueueCount() > 0); then send returns a promise that resolves once the
+ * queue has drained, before the caller may reuse the frame. Without a callback, dgram
+ * drops a failed send silently - for UDP that is a lost datagram, which the probe counts.
  */
 function datagramChannel(socket: Socket, setupTimeoutMs: number, onControl: (d: Chunk) => void): Channel {
   const queue = new FrameQueue();
@@ -147,13 +158,31 @@ function datagramChannel(socket: Socket, setupTimeoutMs: number, onControl: (d: 
     udpChunkPayloadBytes: MAX_CHUNK_PAYLOAD_BYTES,
   };
 
+  // The one-datagram case reuses one header and one list: safe, because a send the kernel
+  // did not take at once is drained before the next send starts.
+  const header = Buffer.alloc(CHUNK_HEADER_BYTES);
+  const single: Uint8Array[] = [header, header];
+  const drained = async (): Promise<void> => {
+    while (socket.getSendQueueCount() > 0) {
+      await yieldToEventLoop();
+      if (closed) throw new Error('channel closed');
+    }
+  };
+
   return {
     limits,
-    async send(frame) {
-      const chunks = chunkFrame(frame, nextMessageId++);
-      if (chunks.length === 1) return sendDatagram(socket, chunks[0]!);
-      // The callbacks fire once the kernel has each datagram; then the frame may be reused.
-      await Promise.all(chunks.map((parts) => sendDatagram(socket, parts)));
+    send(frame) {
+      if (closed) throw new Error('udp: send on a closed channel');
+      const messageId = nextMessageId++;
+      if (frame.byteLength <= MAX_CHUNK_PAYLOAD_BYTES) {
+        writeHeader(header, DatagramKind.Chunk, 0, 1, messageId, frame.byteLength);
+        single[1] = frame;
+        socket.send(single);
+      } else {
+        for (const parts of chunkFrame(frame, messageId)) socket.send(parts);
+      }
+      if (socket.getSendQueueCount() === 0) return;
+      return drained();
     },
     recv(timeoutMs) {
       if (timeoutMs !== undefined) return queue.recv(timeoutMs);
@@ -162,6 +191,7 @@ function datagramChannel(socket: Socket, setupTimeoutMs: number, onControl: (d: 
       blockedSinceMs = Date.now();
       return r.finally(() => (blockedSinceMs = undefined));
     },
+    listen: (sink) => queue.listen(sink),
     async close() {
       if (closed) return;
       closed = true;

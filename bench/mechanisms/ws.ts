@@ -31,6 +31,9 @@ function maxPayloadFor(ctx: OpenContext): number {
   return Math.max(ctx.messageBytes, MIB) + 64 * 1024;
 }
 
+/** Per-message options, allocated once: every podipc message is one binary WebSocket message. */
+const BINARY = { binary: true } as const;
+
 function wsChannel(ws: WebSocket, onClose: () => Promise<void> = async () => {}): Channel {
   const queue = new FrameQueue();
   ws.binaryType = 'nodebuffer';
@@ -43,17 +46,40 @@ function wsChannel(ws: WebSocket, onClose: () => Promise<void> = async () => {})
   });
   ws.on('error', (err) => queue.fail(err));
   ws.on('close', (code) => queue.fail(new Error(`peer closed the WebSocket (code ${code})`)));
+  // As streamSender does for a plain socket: return at once when the socket took the whole
+  // message (bufferedAmount back to 0: nothing references `frame`); otherwise wait until
+  // every message sent so far has been written - the stream's back-pressure. The client
+  // masks a copy anyway; the server's message is `frame` itself.
+  let issued = 0;
+  let completed = 0;
+  let sendError: Error | undefined;
+  let waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const onSent = (err?: Error): void => {
+    completed++;
+    if (err && !sendError) {
+      sendError = err;
+      queue.fail(err);
+    }
+    const w = waiter;
+    if (w && (sendError || completed === issued)) {
+      waiter = undefined;
+      if (sendError) w.reject(sendError);
+      else w.resolve();
+    }
+  };
   let closed = false;
   return {
     send(frame) {
-      // The callback fires when the socket has written the message to the kernel (for the
-      // client, a masked copy; for the server, `frame` itself): only then may the probe
-      // reuse the buffer, and waiting for it is the stream's back-pressure.
+      if (sendError) return Promise.reject(sendError);
+      issued++;
+      ws.send(frame, BINARY, onSent);
+      if (ws.bufferedAmount === 0) return;
       return new Promise<void>((resolve, reject) => {
-        ws.send(frame, { binary: true }, (err) => (err ? reject(err) : resolve()));
+        waiter = { resolve, reject };
       });
     },
     recv: (timeoutMs) => queue.recv(timeoutMs),
+    listen: (sink) => queue.listen(sink),
     async close() {
       if (closed) return;
       closed = true;

@@ -11,5 +11,7 @@ void InitFutex(Napi::Env env, Napi::Object exports);
 void InitPosixSem(Napi::Env env, Napi::Object exports);
 void InitSysvSem(Napi::Env env, Napi::Object exports);
 void InitSysvKeys(Napi::Env env, Napi::Object exports);
+void InitCrc32c(Napi::Env env, Napi::Object exports);
+void InitClock(Napi::Env env, Napi::Object exports);
 
 }  // namespace podipc

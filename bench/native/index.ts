@@ -70,6 +70,21 @@ export interface NativeAddon {
   /** IPC_RMID; false when it did not exist. */
   semRemove(semid: number): boolean;
 
+  // --- CRC-32C (bench/native/crc32c.cc), called by bench/checksum.ts for large ranges ---
+  /**
+   * Feed bytes[from..to) into an un-finalised CRC-32C state; returns the new state as an
+   * int32 (`>>> 0` for the unsigned value). SSE4.2 + PCLMULQDQ where the CPU has them.
+   */
+  crc32cUpdate(state: number, bytes: Uint8Array, from: number, to: number): number;
+  /** The portable C++ path alone (slicing-by-8), so tests can check it on CPUs that never select it. */
+  crc32cUpdatePortable(state: number, bytes: Uint8Array, from: number, to: number): number;
+  /** Which path crc32cUpdate takes on this CPU, e.g. "sse4.2 3-way + pclmul combine". */
+  readonly crc32cImplementation: string;
+
+  // --- a clock that allocates nothing (bench/native/clock.cc), for the probes' round trips ---
+  /** Register `slot` (Float64Array, length >= 1); the returned function writes CLOCK_MONOTONIC ns into slot[0]. */
+  clockInit(slot: Float64Array): () => void;
+
   // --- removal by key, for sweeping a crashed run's ledger ---
   /** Look up the key (no IPC_CREAT) and IPC_RMID it; false when no such object. */
   shmRemoveKey(key: number): boolean;

@@ -13,6 +13,7 @@
 import { FRAME_HEADER_BYTES } from '../../core/frame-format.js';
 import { readHeader } from '../frame.js';
 import type { Channel } from '../mechanism.js';
+import { PrefixView } from '../bytes.js';
 
 export interface MessageTransport {
   /** The largest message the transport carries; longer frames are chunked to this size. */
@@ -46,8 +47,19 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
     throw new Error(`${options.what}: message limit ${chunkBytes} B is below the ${FRAME_HEADER_BYTES}-byte frame header`);
   }
   // Reassembly buffer: a frame is received chunk by chunk straight into it (no copy); each
-  // receive needs a whole message's room, hence the slack of one chunk.
+  // receive needs a whole message's room, hence the slack of one chunk. The views handed to
+  // the transport and to the caller are reused while their lengths repeat, so a steady
+  // ping-pong allocates nothing per message.
   let buffer = new Uint8Array(Math.max(4096, chunkBytes) + chunkBytes);
+  let firstChunk = buffer.subarray(0, chunkBytes);
+  const frameView = new PrefixView(buffer);
+  const grow = (bytes: number, keep: number): void => {
+    const grown = new Uint8Array(bytes);
+    grown.set(buffer.subarray(0, keep));
+    buffer = grown;
+    firstChunk = buffer.subarray(0, chunkBytes);
+    frameView.reset(buffer);
+  };
   let filled = 0;
   let frameBytes = 0;
   let closed = false;
@@ -62,30 +74,22 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
   /** Receive chunks until a frame is whole; undefined when a wait of `sliceMs` passed empty. */
   const pump = (sliceMs: number): Uint8Array | undefined => {
     for (;;) {
-      if (buffer.byteLength < filled + chunkBytes) {
-        const grown = new Uint8Array(filled + 2 * chunkBytes);
-        grown.set(buffer.subarray(0, filled));
-        buffer = grown;
-      }
-      const n = transport.tryReceive(buffer.subarray(filled, filled + chunkBytes), sliceMs);
+      if (buffer.byteLength < filled + chunkBytes) grow(filled + 2 * chunkBytes, filled);
+      const n = transport.tryReceive(filled === 0 ? firstChunk : buffer.subarray(filled, filled + chunkBytes), sliceMs);
       if (n < 0) return undefined;
       if (filled === 0) {
         if (n < FRAME_HEADER_BYTES) throw desync(`first chunk of ${n} B is shorter than a frame header`);
         frameBytes = readHeader(buffer).frameBytes;
         if (frameBytes < FRAME_HEADER_BYTES || frameBytes > MAX_FRAME_BYTES) throw desync(`frame length field ${frameBytes}`);
         if (n > frameBytes) throw desync(`a ${n} B message for a ${frameBytes} B frame`);
-        if (buffer.byteLength < frameBytes + chunkBytes) {
-          const grown = new Uint8Array(frameBytes + chunkBytes);
-          grown.set(buffer.subarray(0, n));
-          buffer = grown;
-        }
+        if (buffer.byteLength < frameBytes + chunkBytes) grow(frameBytes + chunkBytes, n);
       } else if (filled + n > frameBytes) {
         throw desync(`chunk overruns the ${frameBytes} B frame`);
       }
       filled += n;
       if (filled === frameBytes) {
         filled = 0;
-        return buffer.subarray(0, frameBytes);
+        return frameView.of(frameBytes);
       }
       // Every chunk but the last is full-sized; a short one means a message went missing.
       if (n !== chunkBytes) throw desync(`short chunk of ${n} B inside a ${frameBytes} B frame`);
@@ -137,6 +141,10 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
       checkOpen();
       // The transport copies each message into the kernel (or the mailbox), so the caller
       // may reuse `frame` as soon as the last chunk is sent.
+      if (frame.byteLength <= chunkBytes) {
+        if (transport.trySend(frame, SLICE_MS)) return;
+        return sendSlow(frame, 0);
+      }
       let offset = 0;
       while (offset < frame.byteLength) {
         const end = Math.min(offset + chunkBytes, frame.byteLength);

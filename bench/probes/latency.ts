@@ -1,100 +1,320 @@
 /**
  * Latency probe: round-trip ping-pong. The client stamps a frame (seq + CRC), sends it,
- * and waits for the server's verified echo; tinybench times each round trip after its
- * warm-up. One-way latency is not claimed: it cannot be measured honestly without a
- * shared clock, and a round trip is what an RPC pays.
+ * and waits for the server's verified echo; every measured round trip goes into an
+ * HdrHistogram (LatencyRecorder). One-way latency is not claimed: it cannot be measured
+ * honestly without a shared clock, and a round trip is what an RPC pays.
+ *
+ * The timing loop is the probe's own, not tinybench's. tinybench's per-iteration
+ * bookkeeping (a result object per iteration, a BigInt clock read before and after, a
+ * growing array of samples sorted at the end, an awaited promise per iteration for an async
+ * task) measured 0.2-0.3 µs per iteration here (BENCHMARKS.md, "The timing loop"), which is
+ * half of a shared-memory round trip; and an async task cannot be driven by the transport's
+ * callbacks at all. So:
+ * - synchronous channels (shared memory, message queues, semaphores) run round trips as a
+ *   plain loop in a synchronous function (`burst`): send, recv, verify, one clock read that
+ *   ends this round trip and starts the next, record. No promise, no timer, no allocation
+ *   per round trip; every YIELD_EVERY_MS the loop returns to give the event loop a turn.
+ * - event-driven channels (sockets, WebSocket, FIFOs, files, datagrams) deliver the echo to
+ *   a callback (Channel.listen), which verifies, records and sends the next request right
+ *   there. Silence is bounded by one watchdog timer per phase that progress re-arms (and,
+ *   for a lossy mechanism, that declares an unanswered round trip lost), not a timer per
+ *   receive.
+ * Both record exactly the same span: from before the request is stamped to after the echo
+ * has been verified - the probe's own cost, which env.probeOverhead measures without a kernel.
  */
-import { Bench } from 'tinybench';
-import { allocFrame, checkFrame, stampFrame } from '../frame.js';
+import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
-import type { Channel } from '../mechanism.js';
-import { LatencyRecorder } from '../../core/histogram.js';
-import { summarizeLatency } from '../../core/stats.js';
+import type { Channel, FrameSink } from '../mechanism.js';
+import { histogramFromPairs, LatencyRecorder, summarizeHistogram } from '../../core/histogram.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
-/** A lossy mechanism's echo that has not come back after this long counts as lost. */
-const LOSS_TIMEOUT_MS = 200;
+/** A lossy mechanism's round trip still unanswered after 1-2 of these counts as lost. */
+export const LOSS_TIMEOUT_MS = 200;
+/** The synchronous loop gives the event loop a turn this often (signals, pipes to the harness). */
+export const YIELD_EVERY_MS = 50;
+/** At least this many measured round trips, even when one outlasts the budget (1 MiB on a busy host). */
+export const MIN_MEASURED_ROUND_TRIPS = 10;
+
+/**
+ * One phase of a case: warm-up or the measured phase. Both run the very same code, recording
+ * included (RoundTrips.startMeasuring empties the histogram after warm-up): a branch that
+ * warm-up never took has no type feedback, and the optimised loop would be thrown away
+ * (deoptimised, measured with --trace-deopt) at the start of the measured phase.
+ */
+export interface Phase {
+  /** The phase lasts until both this many round trips and `durationMs` have passed... */
+  minRoundTrips: number;
+  durationMs: number;
+  /** ...or, if set, until this much time has passed, whichever comes first. */
+  capMs?: number;
+}
+
+/** A ping-pong's state: the request buffer, the seq in flight, the counts and the histogram. */
+export class RoundTrips {
+  readonly recorder = new LatencyRecorder();
+  private readonly frame: Uint8Array;
+  /** The seq of the round trip in flight (or the next one). */
+  seq = 0;
+  measuring = false;
+  sent = 0;
+  received = 0;
+  corrupt = 0;
+  lost = 0;
+
+  constructor(messageBytes: number, private readonly lossy: boolean) {
+    this.frame = allocFrame(messageBytes);
+  }
+
+  /** The stamped request of the round trip in flight. */
+  request(): Uint8Array {
+    if (this.measuring) this.sent++;
+    return stampFrame(this.frame, FrameKind.Data, this.seq);
+  }
+
+  /**
+   * An echo arrived. True when it ends the round trip in flight - intact with its seq, or
+   * damaged (counted corrupt: a request damaged on the way in is echoed damaged, so this
+   * count covers both directions) - and false for an intact frame that is not this round
+   * trip's echo, which only a lossy mechanism delivers (late): the probe keeps waiting.
+   */
+  answer(echo: Uint8Array): boolean {
+    const intact = verifyFrame(echo) === FRAME_OK;
+    if (intact && frameKindOf(echo) === FrameKind.Data && frameSeqOf(echo) === this.seq) {
+      if (this.measuring) this.received++;
+    } else if (intact && this.lossy) {
+      // A late echo, or a second answer to a control frame that was resent.
+      return false;
+    } else if (this.measuring) {
+      this.corrupt++;
+    }
+    this.seq = (this.seq + 1) >>> 0;
+    return true;
+  }
+
+  /** The round trip in flight went unanswered (lossy mechanisms). */
+  lose(): void {
+    if (this.measuring) this.lost++;
+    this.seq = (this.seq + 1) >>> 0;
+  }
+
+  /** After Begin: counts from zero, seq from 0 (the frame contract), the histogram empty. */
+  startMeasuring(): void {
+    this.measuring = true;
+    this.seq = 0;
+    this.recorder.reset();
+  }
+}
+
+/** Run one phase over whichever kind of channel this is (see Channel). */
+export function runPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings): Promise<void> {
+  return ch.listen ? eventPhase(ch, rt, phase, s) : syncPhase(ch, rt, phase);
+}
+
+// ---------------------------------------------------------------------------------------
+// Synchronous channels
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A duration in ns as a small integer when it is one (under 2.1 s: every ordinary round
+ * trip). Passing a double to a function the compiler did not inline boxes it - a 16-byte
+ * heap number per round trip, measured; a small integer travels unboxed.
+ */
+function asInt(ns: number): number {
+  return ns < 0x7fffffff ? ns | 0 : ns;
+}
+
+const BURST_DONE = 0;
+const BURST_YIELD = 1;
+const BURST_WAIT = 2;
+
+interface BurstState {
+  /** Start of the round trip in flight (ns). */
+  t0: number;
+  count: number;
+  /** What a channel call returned instead of completing in place (the peer is slow). */
+  pendingSend: Promise<void> | undefined;
+  pendingEcho: Promise<Uint8Array | null> | undefined;
+}
+
+/**
+ * Round trips until the phase is done (BURST_DONE), the slice is used up (BURST_YIELD) or
+ * a channel call returned a promise (BURST_WAIT, with the promise in `st`). Synchronous on
+ * purpose: an async function's loop is not optimised the way a plain loop is, and awaiting
+ * a value that is not a promise still costs a microtask turn.
+ */
+function burst(ch: Channel, rt: RoundTrips, st: BurstState, untilNs: number, minRoundTrips: number, capNs: number, sliceEndNs: number): number {
+  let t0 = st.t0;
+  for (;;) {
+    const sending = ch.send(rt.request());
+    if (sending !== undefined) {
+      st.t0 = t0;
+      st.pendingSend = sending;
+      return BURST_WAIT;
+    }
+    const echo = ch.recv();
+    if (echo instanceof Promise) {
+      st.t0 = t0;
+      st.pendingEcho = echo;
+      return BURST_WAIT;
+    }
+    if (echo === null) throw new Error('the channel returned no frame without a timeout');
+    rt.answer(echo);
+    const t1 = nowNs();
+    rt.recorder.record(asInt(t1 - t0));
+    t0 = t1;
+    // Every comparison on every iteration (no short-circuit): one that warm-up never made
+    // would have no type feedback and deoptimise the loop when the measured phase makes it.
+    const enough = ++st.count >= minRoundTrips;
+    const late = t1 >= untilNs;
+    const capped = t1 >= capNs;
+    const sliceUsed = t1 >= sliceEndNs;
+    if ((enough && late) || capped) return BURST_DONE;
+    if (sliceUsed) return BURST_YIELD;
+  }
+}
+
+async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<void> {
+  const startNs = nowNs();
+  const untilNs = startNs + phase.durationMs * 1e6;
+  const capNs = phase.capMs === undefined ? Infinity : startNs + phase.capMs * 1e6;
+  const st: BurstState = { t0: 0, count: 0, pendingSend: undefined, pendingEcho: undefined };
+  for (;;) {
+    st.t0 = nowNs();
+    const r = burst(ch, rt, st, untilNs, phase.minRoundTrips, capNs, st.t0 + YIELD_EVERY_MS * 1e6);
+    if (r === BURST_DONE) return;
+    if (r === BURST_YIELD) {
+      await yieldToEventLoop();
+      continue;
+    }
+    // The slow path: finish the round trip in flight asynchronously (its time counts).
+    let echo: Uint8Array | null;
+    if (st.pendingSend) {
+      const sending = st.pendingSend;
+      st.pendingSend = undefined;
+      await sending;
+      const r2 = ch.recv();
+      echo = r2 instanceof Promise ? await r2 : r2;
+    } else {
+      const receiving = st.pendingEcho!;
+      st.pendingEcho = undefined;
+      echo = await receiving;
+    }
+    if (echo === null) throw new Error('the channel returned no frame without a timeout');
+    rt.answer(echo);
+    const t1 = nowNs();
+    rt.recorder.record(asInt(t1 - st.t0));
+    if ((++st.count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Event-driven channels
+// ---------------------------------------------------------------------------------------
+
+function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings): Promise<void> {
+  const listen = ch.listen!.bind(ch);
+  return new Promise<void>((resolve, reject) => {
+    const startNs = nowNs();
+    const untilNs = startNs + phase.durationMs * 1e6;
+    const capNs = phase.capMs === undefined ? Infinity : startNs + phase.capMs * 1e6;
+    let t0 = 0;
+    let count = 0;
+    /** `count` at the watchdog's last tick: unchanged means a whole period without progress. */
+    let seen = 0;
+    let finished = false;
+    /** A send the kernel took only in part: the request buffer is not ours until it resolves. */
+    let sending: Promise<void> | undefined;
+
+    const finish = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(watchdog);
+      listen(undefined);
+      const settle = (): void => (err ? reject(err) : resolve());
+      if (sending) sending.then(settle, (e: Error) => reject(err ?? e));
+      else settle();
+    };
+    const launch = (): void => {
+      if (finished) return;
+      t0 = nowNs();
+      const r = ch.send(rt.request());
+      if (r === undefined) return;
+      sending = r;
+      r.then(
+        () => {
+          if (sending === r) sending = undefined;
+        },
+        (e: Error) => finish(e),
+      );
+    };
+    const roundTripDone = (t1: number): void => {
+      if ((++count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) finish();
+      else if (sending) sending.then(launch, () => {});
+      else launch();
+    };
+    const sink: FrameSink = {
+      frame(echo) {
+        if (finished || !rt.answer(echo)) return;
+        const t1 = nowNs();
+        rt.recorder.record(asInt(t1 - t0));
+        roundTripDone(t1);
+      },
+      fail: (err) => finish(err),
+    };
+    const watchdog = setTimeout(
+      () => {
+        if (finished) return;
+        if (count !== seen) {
+          seen = count;
+          watchdog.refresh();
+          return;
+        }
+        if (!s.lossy) return finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
+        // Unanswered for at least a whole period: lost. (Its late echo, if any, is stale.)
+        rt.lose();
+        roundTripDone(nowNs());
+        seen = count;
+        if (!finished) watchdog.refresh();
+      },
+      s.lossy ? LOSS_TIMEOUT_MS : s.silenceTimeoutMs,
+    );
+    listen(sink);
+    launch();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// The probe
+// ---------------------------------------------------------------------------------------
 
 export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
-  const frame = allocFrame(s.messageBytes);
-  let seq = 0;
-  let sent = 0;
-  let received = 0;
-  let corrupt = 0;
-  let lost = 0;
-  let measuring = false;
-  let cpuStartUs = 0;
-  let cpuUs = 0;
-
-  const roundTrip = async (): Promise<void> => {
-    const mySeq = seq++;
-    await ch.send(stampFrame(frame, FrameKind.Data, mySeq));
-    if (measuring) sent++;
-    for (;;) {
-      const echo = await ch.recv(s.lossy ? LOSS_TIMEOUT_MS : s.silenceTimeoutMs);
-      if (echo === null) {
-        if (!s.lossy) throw new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`);
-        if (measuring) lost++;
-        return;
-      }
-      const check = checkFrame(echo);
-      if (check.ok && check.kind === FrameKind.Data && check.seq < mySeq && s.lossy) continue; // a late echo
-      if (!measuring) return;
-      if (check.ok && check.kind === FrameKind.Data && check.seq === mySeq) received++;
-      else corrupt++;
-      return;
-    }
-  };
-
-  const bench = new Bench({
-    time: s.measureMs,
-    warmupTime: s.warmupMs,
-    warmup: s.warmupMs > 0 || s.warmupRoundTrips > 0,
-    // At least a few samples even when one round trip outlasts the budget (1 MiB on a busy host).
-    iterations: 10,
-    warmupIterations: s.warmupRoundTrips,
-    retainSamples: true,
-    throws: true,
-    // hrtime-based clock; keep raw round trips (no timer-overhead subtraction) so the
-    // numbers mean exactly what they say.
-    timestampProvider: 'hrtimeNow',
-    subtractTimerOverhead: false,
-  });
-  bench.add('round-trip', roundTrip, {
-    async beforeAll(mode) {
-      if (mode !== 'run') return;
-      await begin(ch, s.lossy, s.silenceTimeoutMs);
-      measuring = true;
-      cpuStartUs = cpuNowUs();
-    },
-    afterAll(mode) {
-      if (mode !== 'run') return;
-      cpuUs = cpuNowUs() - cpuStartUs;
-      measuring = false;
-    },
-  });
-  await bench.run();
-  const task = bench.tasks[0];
-  const result = task?.result;
-  if (!result || !('latency' in result)) {
-    const error = result && 'error' in result ? result.error : undefined;
-    throw new Error(`tinybench did not complete the round-trip task${error ? `: ${error.message}` : ''}`);
+  const rt = new RoundTrips(s.messageBytes, s.lossy);
+  if (s.processWarmup) await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
+  if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
+    await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
   }
-  const samplesMs = result.latency.samples ?? [];
+  await begin(ch, s.lossy, s.silenceTimeoutMs);
+  rt.startMeasuring();
+  // CPU over the timed window only: from after the Ack to the last measured round trip.
+  const cpuStartUs = cpuNowUs();
+  await runPhase(ch, rt, { minRoundTrips: MIN_MEASURED_ROUND_TRIPS, durationMs: s.measureMs }, s);
+  const cpuUs = cpuNowUs() - cpuStartUs;
+  rt.measuring = false;
+  const { sent, received, corrupt, lost } = rt;
   const server = await end(ch, s.lossy, s.silenceTimeoutMs, sent);
-  const recorder = new LatencyRecorder();
-  for (const ms of samplesMs) recorder.record(ms * 1e6);
+  const samples = rt.recorder.count;
+  if (samples === 0) throw new Error(`no round trip of the measured phase was answered (${lost} of ${sent} lost)`);
+  const latencyHistogram = rt.recorder.pairs();
   return {
-    latencyNs: summarizeLatency(samplesMs.map((ms) => ms * 1e6)),
-    samples: samplesMs.length,
-    latencyHistogram: recorder.pairs(),
+    latencyNs: summarizeHistogram(histogramFromPairs(latencyHistogram)),
+    samples,
+    latencyHistogram,
     cpu: {
       clientUsPerMsg: sent > 0 ? cpuUs / sent : 0,
       serverUsPerMsg: server.received > 0 ? server.cpuUs / server.received : 0,
     },
-    // A request damaged on the way in is echoed damaged, so the client's count covers both
-    // directions; adding the server's count would count such a round trip twice.
     integrity: { sent, received, corrupt, lost },
   };
 }

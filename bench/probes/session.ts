@@ -4,7 +4,8 @@
  * intact, and its CPU time). Lossy mechanisms resend control frames until answered.
  */
 import { cpuUsage } from 'node:process';
-import { checkFrame, jsonFrame, jsonPayload } from '../frame.js';
+import { checkFrame, FRAME_OK, frameKindOf, jsonFrame, jsonPayload, verifyFrame } from '../frame.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
 
@@ -62,41 +63,189 @@ export async function end(ch: Channel, lossy: boolean, deadlineMs: number, sent:
   return { received: body.received, corrupt: body.corrupt, cpuUs: body.cpuUs };
 }
 
+/** Lossy mechanisms: after answering End, the server answers resent Ends until this long passes in silence. */
+export const LINGER_MS = 300;
+/** The server's synchronous loop gives the event loop a turn this often. */
+const SERVER_YIELD_EVERY_MS = 50;
+
 /**
- * The server side of every case: echo data frames (latency) or count them (throughput),
- * answer Begin and End. Returns after answering End; for lossy mechanisms it lingers to
- * answer a resent End whose Summary was lost. Every receive is bounded by the silence
- * timeout, so a dead client ends the case instead of hanging the server.
+ * What the server does with each frame, whichever way frames reach it: echo data frames
+ * (latency) or count them (throughput), answer Begin and End. Allocation-free for data
+ * frames (the echo is the received frame itself).
  */
-export async function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean, silenceTimeoutMs: number): Promise<void> {
-  let received = 0;
-  let corrupt = 0;
-  let cpuStartUs = cpuNowUs();
-  let summary: Uint8Array | undefined;
-  for (;;) {
-    const frame = await ch.recv(summary && lossy ? 300 : silenceTimeoutMs);
-    if (frame === null) {
-      if (summary) return; // lingering after End: the client is gone
-      throw new Error(`no frame from the client within ${silenceTimeoutMs} ms (stopped or hung?)`);
-    }
-    const check = checkFrame(frame);
-    if (!check.ok || check.kind === FrameKind.Data) {
-      if (summary) continue;
-      if (check.ok) received++;
-      else corrupt++;
+export class ServerState {
+  received = 0;
+  corrupt = 0;
+  private cpuStartUs = cpuNowUs();
+  private begun = false;
+  /** Set once End is answered; a lossy server keeps answering resent Ends with it. */
+  summary: Uint8Array | undefined;
+  /** True once the case is over for a lossless mechanism (End answered). */
+  done = false;
+
+  constructor(
+    private readonly mode: 'echo' | 'sink',
+    private readonly lossy: boolean,
+  ) {}
+
+  /** The frame to send back, if any. */
+  handle(frame: Uint8Array): Uint8Array | undefined {
+    const status = verifyFrame(frame);
+    if (status !== FRAME_OK || frameKindOf(frame) === FrameKind.Data) {
+      if (this.summary) return undefined;
+      if (status === FRAME_OK) this.received++;
+      else this.corrupt++;
       // Echo even a corrupt frame: the client is waiting, and will see the damage itself.
-      if (mode === 'echo') await ch.send(frame);
+      return this.mode === 'echo' ? frame : undefined;
+    }
+    const kind = frameKindOf(frame);
+    if (kind === FrameKind.Begin) {
+      // A resent Begin (its Ack was slow, lossy mechanisms) must not reset the measured phase.
+      if (!this.begun) {
+        this.begun = true;
+        this.received = 0;
+        this.corrupt = 0;
+        this.cpuStartUs = cpuNowUs();
+      }
+      return jsonFrame(FrameKind.Ack, {});
+    }
+    if (kind === FrameKind.End) {
+      this.summary ??= jsonFrame(FrameKind.Summary, { received: this.received, corrupt: this.corrupt, cpuUs: cpuNowUs() - this.cpuStartUs } satisfies ServerSummary);
+      if (!this.lossy) this.done = true;
+      return this.summary;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The server side of every case. Returns after answering End; for lossy mechanisms it
+ * lingers to answer a resent End whose Summary was lost. Every wait is bounded by the
+ * silence timeout, so a dead client ends the case instead of hanging the server.
+ */
+export function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean, silenceTimeoutMs: number): Promise<void> {
+  const state = new ServerState(mode, lossy);
+  return ch.listen ? serveEvents(ch, state, lossy, silenceTimeoutMs) : serveSync(ch, state, silenceTimeoutMs);
+}
+
+const SERVE_DONE = 0;
+const SERVE_YIELD = 1;
+const SERVE_WAIT = 2;
+
+interface ServeWait {
+  recv: Promise<Uint8Array | null> | undefined;
+  send: Promise<void> | undefined;
+}
+
+/** Frames until the case ends, the slice is used up, or a channel call returned a promise. */
+function serveBurst(ch: Channel, state: ServerState, wait: ServeWait, sliceEndNs: number): number {
+  for (let i = 1; ; i++) {
+    const frame = ch.recv();
+    if (frame instanceof Promise) {
+      wait.recv = frame;
+      return SERVE_WAIT;
+    }
+    if (frame === null) throw new Error('the channel returned no frame without a timeout');
+    const reply = state.handle(frame);
+    if (reply !== undefined) {
+      const sending = ch.send(reply);
+      if (sending !== undefined) {
+        wait.send = sending;
+        return SERVE_WAIT;
+      }
+    }
+    if (state.done) return SERVE_DONE;
+    // The clock only every 256 frames: the server needs no per-message time.
+    if ((i & 255) === 0 && nowNs() >= sliceEndNs) return SERVE_YIELD;
+  }
+}
+
+/** Synchronous channels: recv, handle, send in a plain loop (see latency.ts `burst`). */
+async function serveSync(ch: Channel, state: ServerState, silenceTimeoutMs: number): Promise<void> {
+  const wait: ServeWait = { recv: undefined, send: undefined };
+  for (;;) {
+    const r = serveBurst(ch, state, wait, nowNs() + SERVER_YIELD_EVERY_MS * 1e6);
+    if (r === SERVE_DONE) return;
+    if (r === SERVE_YIELD) {
+      await yieldToEventLoop();
       continue;
     }
-    if (check.kind === FrameKind.Begin) {
-      received = 0;
-      corrupt = 0;
-      cpuStartUs = cpuNowUs();
-      await ch.send(jsonFrame(FrameKind.Ack, {}));
-    } else if (check.kind === FrameKind.End) {
-      summary ??= jsonFrame(FrameKind.Summary, { received, corrupt, cpuUs: cpuNowUs() - cpuStartUs } satisfies ServerSummary);
-      await ch.send(summary);
-      if (!lossy) return;
+    if (wait.send) {
+      const sending = wait.send;
+      wait.send = undefined;
+      await sending;
+    } else {
+      const receiving = wait.recv!;
+      wait.recv = undefined;
+      const frame = await receiving;
+      if (frame === null) throw new Error(`no frame from the client within ${silenceTimeoutMs} ms (stopped or hung?)`);
+      const reply = state.handle(frame);
+      if (reply !== undefined) {
+        const sending = ch.send(reply);
+        if (sending !== undefined) await sending;
+      }
     }
+    if (state.done) return;
   }
+}
+
+/**
+ * Event-driven channels: handle each frame in the transport's callback. One watchdog per
+ * case, re-armed by progress: silence for a whole period fails the case, or - after a lossy
+ * mechanism's End - ends the linger.
+ */
+function serveEvents(ch: Channel, state: ServerState, lossy: boolean, silenceTimeoutMs: number): Promise<void> {
+  const listen = ch.listen!.bind(ch);
+  return new Promise<void>((resolve, reject) => {
+    let frames = 0;
+    /** `frames` at the watchdog's last tick: unchanged means a whole period of silence. */
+    let seen = 0;
+    let finished = false;
+    let lingering = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err?: Error): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      listen(undefined);
+      if (err) reject(err);
+      else resolve();
+    };
+    const arm = (periodMs: number, onSilence: () => void): void => {
+      clearTimeout(timer);
+      seen = frames;
+      const t = setTimeout(() => {
+        if (finished) return;
+        if (frames !== seen) {
+          seen = frames;
+          t.refresh();
+          return;
+        }
+        onSilence();
+      }, periodMs);
+      timer = t;
+    };
+    arm(silenceTimeoutMs, () => finish(new Error(`no frame from the client within ${silenceTimeoutMs} ms (stopped or hung?)`)));
+    listen({
+      frame(bytes) {
+        if (finished) return;
+        frames++;
+        const reply = state.handle(bytes);
+        if (reply !== undefined) {
+          // The reply is the received frame or a fresh control frame: nothing here reuses it,
+          // so a send the kernel took in part needs no waiting; a failure reaches finish().
+          const sending = ch.send(reply);
+          if (sending !== undefined) sending.catch((e: Error) => finish(e));
+        }
+        if (state.done) return finish();
+        if (lossy && state.summary && !lingering) {
+          // Answer resent Ends (our Summary may be lost) until LINGER_MS of silence.
+          lingering = true;
+          arm(LINGER_MS, () => finish());
+        }
+      },
+      // After the Summary went out, the client closing is the normal end of the case.
+      fail: (err) => finish(state.summary ? undefined : err),
+    });
+  });
 }

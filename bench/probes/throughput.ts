@@ -1,28 +1,72 @@
 /**
  * Throughput probe: a one-directional stream, client to server, paced only by the
- * mechanism's own flow control (each send resolves when the buffer may be reused). The
- * clock stops when the server's Summary arrives, i.e. after the last frame was consumed
- * and verified, so queued-but-undelivered data never inflates the rate.
+ * mechanism's own flow control (a send returns a promise only while the mechanism still
+ * holds the frame). The clock stops when the server's Summary arrives, i.e. after the last
+ * frame was consumed and verified, so queued-but-undelivered data never inflates the rate.
+ *
+ * The stream is a synchronous loop (`streamBurst`) that waits only where a send returned a
+ * promise: no promise, no event-loop turn per message while the mechanism keeps up.
  */
 import { hrtime } from 'node:process';
 import { allocFrame, stampFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
+import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
-/** Stream for `durationMs` and at least `minMessages` messages; returns how many were sent. */
-async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0): Promise<number> {
-  const stopAt = hrtime.bigint() + BigInt(Math.round(durationMs * 1e6));
-  let seq = 0;
-  do {
-    await ch.send(stampFrame(frame, FrameKind.Data, seq++));
-  } while (seq < minMessages || hrtime.bigint() < stopAt);
-  return seq;
+/** The stream gives the event loop a turn this often when the mechanism never pushes back. */
+const YIELD_EVERY_MS = 50;
+
+interface StreamState {
+  seq: number;
+  pending: Promise<void> | undefined;
+}
+
+const STREAM_DONE = 0;
+const STREAM_YIELD = 1;
+const STREAM_WAIT = 2;
+
+function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: number, minMessages: number, capNs: number, sliceEndNs: number): number {
+  for (;;) {
+    const sending = ch.send(stampFrame(frame, FrameKind.Data, st.seq));
+    st.seq++;
+    if (sending !== undefined) {
+      st.pending = sending;
+      return STREAM_WAIT;
+    }
+    const now = nowNs();
+    const enough = st.seq >= minMessages;
+    const late = now >= untilNs;
+    const capped = now >= capNs;
+    if ((enough && late) || capped) return STREAM_DONE;
+    if (now >= sliceEndNs) return STREAM_YIELD;
+  }
+}
+
+/** Stream for `durationMs` and at least `minMessages` messages (or until `capMs`); returns how many were sent. */
+async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0, capMs = Infinity): Promise<number> {
+  const startNs = nowNs();
+  const untilNs = startNs + durationMs * 1e6;
+  const capNs = startNs + capMs * 1e6;
+  const st: StreamState = { seq: 0, pending: undefined };
+  for (;;) {
+    const r = streamBurst(ch, frame, st, untilNs, minMessages, capNs, nowNs() + YIELD_EVERY_MS * 1e6);
+    if (r === STREAM_DONE) return st.seq;
+    if (r === STREAM_YIELD) await yieldToEventLoop();
+    else {
+      const pending = st.pending!;
+      st.pending = undefined;
+      await pending;
+      const now = nowNs();
+      if ((st.seq >= minMessages && now >= untilNs) || now >= capNs) return st.seq;
+    }
+  }
 }
 
 export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const frame = allocFrame(s.messageBytes);
+  if (s.processWarmup) await stream(ch, frame, 0, s.processWarmup.roundTrips, s.processWarmup.capMs);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) await stream(ch, frame, s.warmupMs, s.warmupRoundTrips);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.

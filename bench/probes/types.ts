@@ -6,6 +6,12 @@ export interface ProbeSettings {
   warmupMs: number;
   /** Warm-up also lasts at least this many round trips (messages), so V8 has optimised the loop. */
   warmupRoundTrips: number;
+  /**
+   * Before the plan's warm-up, warm the process itself (the Node probe's first case: V8's
+   * optimising compiler needs thousands of iterations, once per process): at least this many
+   * round trips (messages), stopping early once `capMs` has passed.
+   */
+  processWarmup?: { roundTrips: number; capMs: number };
   measureMs: number;
   /**
    * The peer is presumed dead after this long without an expected frame: every receive is
