@@ -23,6 +23,7 @@ const USAGE = `podipc: how should two containers in one pod talk, and what does 
   podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--cross-pod]
   podipc k8s render --out DIR
   podipc cluster up|down
+  podipc image build|clean
 
 Run 'podipc run --help' for every run flag.`;
 
@@ -173,6 +174,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./k8s/command.js')).k8sCommand(rest);
     case 'cluster':
       return (await import('./placements/kind/cluster-command.js')).clusterCommand(rest);
+    case 'image':
+      return (await import('./image/command.js')).imageCommand(rest);
     case undefined:
     case '--help':
     case '-h':
@@ -180,7 +183,7 @@ export async function main(args: string[]): Promise<number> {
       stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command '${command}'. Commands: run, report, compare, recommend, k8s, cluster ('podipc --help').`);
+      throw new UsageError(`unknown command '${command}'. Commands: run, report, compare, recommend, k8s, cluster, image ('podipc --help').`);
   }
 }
 

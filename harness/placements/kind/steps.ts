@@ -16,7 +16,10 @@ export type CaptureKey =
   | 'server-pod'
   | 'client-pod'
   | 'client-log'
-  | 'server-log';
+  | 'server-log'
+  // podipc image build
+  | 'image-source'
+  | 'image-config';
 
 export interface StepBase {
   /** What the step is for: shown in progress lines and in errors. */
