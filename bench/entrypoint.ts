@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv, env, exit, stderr, stdout } from 'node:process';
 import { IpcNames } from './ipc-names.js';
-import { CaseSkipped, type Channel, type Mechanism, type OpenContext } from './mechanism.js';
-import { formatProbeLine, parsePlan, PROTOCOL_VERSION, type Plan, type PlanCase, type ProbeLine } from './protocol.js';
+import { CaseSkipped } from './case-skipped.js';
+import { type Channel, type Mechanism, type OpenContext } from './mechanism.js';
+import { formatProbeLine, parsePlan, PROTOCOL_VERSION, type Plan, type PlanCase, type ProbeLine } from '../core/protocol.js';
 import { findMechanism } from './registry.js';
 import { dirRendezvous } from './rendezvous.js';
 import { latencyClient } from './probes/latency.js';
@@ -53,6 +54,7 @@ async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Chann
   const settings: ProbeSettings = {
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
+    warmupRoundTrips: plan.budget.warmupRoundTrips,
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,

@@ -2,28 +2,10 @@
  * The one interface every mechanism implements. A mechanism is one file under
  * `bench/mechanisms/` plus one line in `bench/registry.ts`; nothing else branches on its id.
  */
+import type { Requirement } from '../core/requirements.js';
+import type { ProbeKind, Role } from '../core/vocabulary.js';
 import type { IpcNames } from './ipc-names.js';
 import type { Rendezvous } from './rendezvous.js';
-
-export type Role = 'server' | 'client';
-export type ProbeKind = 'latency' | 'throughput';
-export type Topology = 'same-pod' | 'cross-pod';
-
-/**
- * What a mechanism needs from the pod. The matrix compares these with what a placement and
- * topology provide and marks the case `skipped` with the reason when one is missing.
- */
-export type Requirement =
-  /** Both sides in one IPC namespace (SysV/POSIX shm, mq, semaphores). */
-  | 'ipc-namespace'
-  /** Both sides see the same /dev/shm (POSIX shm and named semaphores live there). */
-  | 'shared-dev-shm'
-  /** An emptyDir on disk mounted in both containers. */
-  | 'volume-disk'
-  /** An emptyDir with medium: Memory (tmpfs) mounted in both containers. */
-  | 'volume-tmpfs'
-  /** The project's N-API addon (bench/native) must have been built. */
-  | 'native-addon';
 
 /** The volumes and addresses a placement hands to both sides of a case. */
 export interface OpenContext {
@@ -79,7 +61,10 @@ export interface Mechanism {
   summary: string;
   /** Wake-up variants (shm: spin, futex, sem). Undefined when the mechanism has none. */
   variants?: readonly string[];
+  /** What every variant needs from the pod or the probe (core/requirements.ts); the matrix decides. */
   requires: readonly Requirement[];
+  /** What a variant needs beyond `requires` (shm's futex and sem wake-ups need the addon, spin does not). */
+  variantRequires?: Readonly<Record<string, readonly Requirement[]>>;
   /** May lose or reorder messages (UDP): probes use receive timeouts and count losses. */
   lossy?: boolean;
   /** Can this case run at all? Static limits only; runtime limits surface as failures. */
@@ -89,11 +74,8 @@ export interface Mechanism {
 
 export const SUPPORTED: Support = { ok: true };
 
-/**
- * Thrown by a mechanism (either side) when the case cannot run on this pod: e.g. no tmpfs
- * volume, or a kernel limit the mechanism cannot chunk around. The case becomes `skipped`
- * with the message as its reason, which should name the limit.
- */
-export class CaseSkipped extends Error {
-  override name = 'CaseSkipped';
+/** Everything a mechanism's variant requires: its own requirements and the variant's. */
+export function requirementsOf(mech: Pick<Mechanism, 'requires' | 'variantRequires'>, variant: string | undefined): readonly Requirement[] {
+  const extra = variant !== undefined ? mech.variantRequires?.[variant] : undefined;
+  return extra ? [...new Set([...mech.requires, ...extra])] : mech.requires;
 }

@@ -6,7 +6,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CaseSkipped } from './mechanism.js';
+import { CaseSkipped } from './case-skipped.js';
 
 export type RendezvousInfo = Record<string, string | number | boolean>;
 

@@ -20,8 +20,9 @@
  * ping-pong between two Node processes this way measured 444 ns).
  */
 import { performance } from 'node:perf_hooks';
-import { FRAME_HEADER_BYTES } from './frame.js';
-import type { Channel, Role } from './mechanism.js';
+import { FRAME_HEADER_BYTES } from '../core/frame-format.js';
+import type { Channel } from './mechanism.js';
+import type { Role } from '../core/vocabulary.js';
 
 /**
  * Bytes per direction. 256 KiB: the size of a typical socket buffer on Linux

@@ -3,7 +3,8 @@
  * `frameBytes`, so the reader reassembles them from whatever chunks the kernel delivers.
  */
 import type { Socket } from 'node:net';
-import { FRAME_HEADER_BYTES, readHeader } from './frame.js';
+import { FRAME_HEADER_BYTES } from '../core/frame-format.js';
+import { readHeader } from './frame.js';
 import type { Channel } from './mechanism.js';
 
 /** Cuts a byte stream into whole frames; shared by every stream mechanism. */

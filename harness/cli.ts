@@ -3,14 +3,15 @@
  * podipc: the command line. Exit codes: 0 ok, 1 run failed or regression found,
  * 2 bad usage or missing prerequisite.
  */
-import { access, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { argv, exit, stderr, stdout } from 'node:process';
 import { killAllPairs } from './placements/pair.js';
 import { parseRunArgs, RUN_USAGE, UsageError, type RunConfig } from './config.js';
 import { PrerequisiteError, runSuite, type Progress } from './runner.js';
-import type { ResultFile } from './results.js';
+import { caseKey, placementsOf, type ResultFile } from '../core/results.js';
+import { writeResultFile } from './results-file.js';
 import { reportCommand, writeReport } from './report/index.js';
 import { compareCommand } from './compare.js';
 import { recommendCommand } from './recommend.js';
@@ -92,14 +93,6 @@ function progressPrinter(): { update: (p: Progress) => void; done: () => void } 
   };
 }
 
-async function writeResults(results: ResultFile, out: string): Promise<string> {
-  const path = join(out, 'results.json');
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(results, null, 2) + '\n');
-  await rename(tmp, path);
-  return path;
-}
-
 async function runCommand(args: string[]): Promise<number> {
   const config: RunConfig | undefined = parseRunArgs(args);
   if (!config) {
@@ -139,22 +132,31 @@ async function runCommand(args: string[]): Promise<number> {
     progress.done();
     await undoOut();
     if (controller.signal.aborted) {
-      stderr.write('podipc: interrupted; everything the run created was removed and no results were written\n');
+      stderr.write('podipc: interrupted before any case finished; everything the run created was removed and no results were written\n');
       return 130;
     }
     throw err;
   } finally {
     progress.done();
   }
-  const resultsPath = await writeResults(results, out);
+  if (results.interrupted && !results.cases.some((c) => c.runs.length > 0)) {
+    await undoOut();
+    stderr.write('podipc: interrupted before any case finished; everything the run created was removed and no results were written\n');
+    return 130;
+  }
+  const resultsPath = await writeResultFile(results, out);
   const written = await writeReport(results, out);
   const count = (s: string): number => results.cases.filter((c) => c.status === s).length;
   stdout.write(
-    `podipc: ${results.cases.length} cases on placement ${results.env.placement}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed\n` +
+    `podipc: ${results.cases.length} cases on ${placementsOf(results).join(', ')}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed\n` +
       `podipc: wrote ${resultsPath}${written.length ? `, ${written.length} report files (${join(out, 'report.md')})` : ''}\n`,
   );
+  if (results.interrupted) {
+    stderr.write('podipc: interrupted: the results hold the cases finished before Ctrl-C, marked "interrupted": true; everything the run created was removed\n');
+    return 130;
+  }
   for (const c of results.cases.filter((x) => x.status === 'failed')) {
-    stderr.write(`podipc: failed: ${c.variant ? `${c.mechanism}/${c.variant}` : c.mechanism} ${c.probe} ${c.messageBytes} B ${c.topology}: ${c.reason ?? ''}\n`);
+    stderr.write(`podipc: failed: ${caseKey(c)}: ${c.reason ?? ''}\n`);
   }
   return count('failed') > 0 ? 1 : 0;
 }
@@ -171,11 +173,11 @@ export async function main(args: string[]): Promise<number> {
     case 'recommend':
       return recommendCommand(rest);
     case 'k8s':
-      return (await import('./k8s/command.js')).k8sCommand(rest);
+      return (await import('./commands/k8s.js')).k8sCommand(rest);
     case 'cluster':
-      return (await import('./placements/kind/cluster-command.js')).clusterCommand(rest);
+      return (await import('./commands/cluster.js')).clusterCommand(rest);
     case 'image':
-      return (await import('./image/command.js')).imageCommand(rest);
+      return (await import('./commands/image.js')).imageCommand(rest);
     case undefined:
     case '--help':
     case '-h':

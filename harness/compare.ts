@@ -8,9 +8,11 @@
  * `compareCommand` reads files and writes to the terminal.
  */
 import { parseArgs } from 'node:util';
-import { caseKey, mechanismLabel, readResultFile, ResultFileError } from './results.js';
-import type { CaseResult, ResultFile } from './results.js';
-import { benjaminiHochberg, mannWhitneyU, median, minRunsForSignificance, ratioInterval } from './stats.js';
+import { caseKey, caseKeyWithoutPlacement, placementsOf, ResultFileError } from '../core/results.js';
+import { mechanismLabel, type ProbeKind } from '../core/vocabulary.js';
+import { readResultFile } from './results-file.js';
+import type { CaseResult, ResultFile } from '../core/results.js';
+import { benjaminiHochberg, mannWhitneyU, median, minRunsForSignificance, ratioInterval } from '../core/stats.js';
 import { processIo, type CommandIo } from './command-io.js';
 import { formatBytes, formatNs, formatP, formatPct, formatRate, mdCell, sig3 } from './report/format.js';
 
@@ -96,10 +98,44 @@ export interface Comparison {
   counts: { faster: number; slower: number; unchanged: number };
 }
 
-/** Environment fields that change results by tens of percent (DESIGN.md): differences warn. */
-const ENV_FIELDS = ['kernel', 'cpuModel', 'cores', 'nodeVersion', 'placement', 'k8sVersion', 'pinning'] as const;
-/** Config keys that say where output went, not how the run was shaped. */
-const CONFIG_IGNORED = new Set(['out', 'outDir', 'log', 'verbose', 'quiet']);
+/**
+ * The environment facts that change results by tens of percent - kernel, CPU model, core
+ * count, Node version, the placements, and per placement its Kubernetes version and the
+ * resource controls it applied (pinning above all) - read from typed fields only, so a
+ * fact that no placement writes cannot be compared.
+ */
+export function environmentFacts(r: Pick<ResultFile, 'env'>): Map<string, string> {
+  const facts = new Map<string, string>([
+    ['kernel', r.env.kernel],
+    ['cpuModel', r.env.cpuModel],
+    ['cores', String(r.env.cores)],
+    ['nodeVersion', r.env.nodeVersion],
+    ['placements', placementsOf(r).join(', ')],
+  ]);
+  for (const id of placementsOf(r)) {
+    const p = r.env.placements[id]!;
+    facts.set(`${id}.pin`, p.resources.pin ? `CPUs ${p.resources.pin.join(',')}` : 'not pinned');
+    facts.set(`${id}.cpuLimit`, p.resources.cpuLimitCores !== undefined ? `${p.resources.cpuLimitCores} cores` : 'none');
+    facts.set(`${id}.memoryLimit`, p.resources.memoryBytes !== undefined ? formatBytes(p.resources.memoryBytes) : 'none');
+    if (p.k8sVersion !== undefined) facts.set(`${id}.k8sVersion`, p.k8sVersion);
+  }
+  return facts;
+}
+
+/** The knobs that shaped a run, as comparable text (every field of the typed config). */
+function configFacts(r: Pick<ResultFile, 'config'>): Map<string, string> {
+  return new Map(Object.entries(r.config).map(([k, v]) => [k, show(v)]));
+}
+
+function differences(base: Map<string, string>, head: Map<string, string>): EnvDifference[] {
+  const out: EnvDifference[] = [];
+  for (const field of new Set([...base.keys(), ...head.keys()])) {
+    const b = base.get(field) ?? '(unset)';
+    const h = head.get(field) ?? '(unset)';
+    if (b !== h) out.push({ field, base: b, head: h });
+  }
+  return out;
+}
 
 /** Compare two result files. Pure: `sources` only name the files in the output. */
 export function compareResults(
@@ -108,8 +144,12 @@ export function compareResults(
   options: CompareOptions = DEFAULT_COMPARE_OPTIONS,
   sources: { base: string; head: string } = { base: 'base', head: 'head' },
 ): Comparison {
-  const baseCases = new Map(base.cases.map((c) => [caseKey(c), c]));
-  const headCases = new Map(head.cases.map((c) => [caseKey(c), c]));
+  // Two files of one placement each are compared case by case whatever the placements (a
+  // difference is warned about below); files of several placements match per placement.
+  const single = placementsOf(base).length === 1 && placementsOf(head).length === 1;
+  const keyOf = single ? caseKeyWithoutPlacement : caseKey;
+  const baseCases = new Map(base.cases.map((c) => [keyOf(c), c]));
+  const headCases = new Map(head.cases.map((c) => [keyOf(c), c]));
   const cases: CaseComparison[] = [];
   const notCompared: Comparison['notCompared'] = [];
   for (const [key, b] of baseCases) {
@@ -125,19 +165,8 @@ export function compareResults(
   const onlyInBase = [...baseCases.keys()].filter((k) => !headCases.has(k)).sort();
   const onlyInHead = [...headCases.keys()].filter((k) => !baseCases.has(k)).sort();
 
-  const envDifferences: EnvDifference[] = [];
-  for (const field of ENV_FIELDS) {
-    const bv = (base.env as Record<string, unknown>)[field];
-    const hv = (head.env as Record<string, unknown>)[field];
-    if (JSON.stringify(bv) !== JSON.stringify(hv)) envDifferences.push({ field, base: show(bv), head: show(hv) });
-  }
-  const configDifferences: EnvDifference[] = [];
-  for (const field of [...new Set([...Object.keys(base.config), ...Object.keys(head.config)])].sort()) {
-    if (CONFIG_IGNORED.has(field)) continue;
-    const bv = base.config[field];
-    const hv = head.config[field];
-    if (JSON.stringify(bv) !== JSON.stringify(hv)) configDifferences.push({ field, base: show(bv), head: show(hv) });
-  }
+  const envDifferences = differences(environmentFacts(base), environmentFacts(head));
+  const configDifferences = differences(configFacts(base), configFacts(head));
 
   const spreadsBase = cases.map((c) => c.base.spreadPct);
   const spreadsHead = cases.map((c) => c.head.spreadPct);
@@ -203,7 +232,7 @@ function describeSide(r: ResultFile, source: string): Comparison['base'] {
   return {
     source,
     gitCommit: r.tool.gitCommit,
-    placement: r.env.placement,
+    placement: placementsOf(r).join(', '),
     ...(r.env.hostname !== undefined ? { hostname: r.env.hostname } : {}),
   };
 }
@@ -218,7 +247,7 @@ function pct0(x: number): string {
   return `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 }
 
-const PROBE_ORDER = { latency: 0, throughput: 1 } as const;
+const PROBE_ORDER: Record<ProbeKind, number> = { latency: 0, throughput: 1, rate: 2 };
 const TOPOLOGY_ORDER = { 'same-pod': 0, 'cross-pod': 1 } as const;
 
 function byCaseOrder(a: CaseComparison, b: CaseComparison): number {

@@ -4,29 +4,29 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MIN_MESSAGE_BYTES } from '../bench/frame.js';
-import type { ProbeKind, Topology } from '../bench/mechanism.js';
+import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
 import { mechanisms } from '../bench/registry.js';
-import type { PlacementId } from './placements/placement.js';
+import type { RunConfigRecord } from '../core/results.js';
+import { PLACEMENTS, PROBE_KINDS, RUNTIMES, TOPOLOGIES, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../core/vocabulary.js';
+import { allSelections, type Selection } from './selection.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export interface Selection {
-  mechanism: string;
-  variant: string | undefined;
-}
-
 export interface RunConfig {
-  placement: PlacementId | 'auto';
+  /** In the order asked for; `auto` alone picks the best available (see placements/index.ts). */
+  placements: PlacementId[] | 'auto';
   selections: Selection[];
   sizes: number[];
   probes: ProbeKind[];
   topologies: Topology[];
+  runtimes: RuntimeId[];
   runs: number;
   quick: boolean;
   warmupMs: number;
+  /** Warm-up also lasts at least this many round trips (messages): long enough for V8 to optimise the loop. */
+  warmupRoundTrips: number;
   measureMs: number;
   setupTimeoutMs: number;
   /** Output directory; undefined = results/<UTC timestamp>. */
@@ -42,15 +42,14 @@ export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
 
 /** Budgets per case and run. Quick: the smoke suite, under a minute on 2 cores. */
 export const PROFILES = {
-  full: { runs: 3, warmupMs: 100, measureMs: 500 },
-  quick: { runs: 2, warmupMs: 10, measureMs: 40 },
+  full: { runs: 3, warmupMs: 100, warmupRoundTrips: 2000, measureMs: 500 },
+  quick: { runs: 2, warmupMs: 10, warmupRoundTrips: 2000, measureMs: 40 },
 } as const;
-
-const PLACEMENTS = ['auto', 'process', 'sandbox', 'kind'] as const;
 
 const options = {
   quick: { type: 'boolean' },
   placement: { type: 'string' },
+  runtime: { type: 'string' },
   mechanisms: { type: 'string' },
   sizes: { type: 'string' },
   probes: { type: 'string' },
@@ -70,7 +69,8 @@ const options = {
 export const RUN_USAGE = `Usage: podipc run [options]
 
   --quick                 smoke suite: ${PROFILES.quick.runs} runs, ${PROFILES.quick.measureMs} ms per case (default ${PROFILES.full.runs} runs, ${PROFILES.full.measureMs} ms)
-  --placement P           auto | process | sandbox | kind   (default auto: sandbox as root on Linux, else process)
+  --placement LIST        auto, or one or more of ${PLACEMENTS.join(', ')} (default auto: sandbox as root on Linux, else process)
+  --runtime LIST          ${RUNTIMES.join(',')} (default both; native cases are skipped, with the reason, where the native probe is not built)
   --mechanisms LIST       e.g. tcp,uds,shm-posix/futex (default: all; a mechanism without /variant means all its variants)
   --sizes LIST            message sizes in bytes, suffixes k/KiB/M/MiB (default 64,1KiB,16KiB,256KiB,1MiB)
   --probes LIST           latency,throughput (default both)
@@ -108,10 +108,6 @@ export function parseSizes(text: string): number[] {
     return bytes;
   });
   return [...new Set(sizes)].sort((a, b) => a - b);
-}
-
-export function allSelections(): Selection[] {
-  return mechanisms.flatMap((m): Selection[] => (m.variants?.length ? m.variants.map((v) => ({ mechanism: m.id, variant: v })) : [{ mechanism: m.id, variant: undefined }]));
 }
 
 export function parseMechanisms(text: string): Selection[] {
@@ -182,10 +178,9 @@ export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
   const quick = Boolean(values.quick);
   const profile = quick ? PROFILES.quick : PROFILES.full;
 
-  const placement = str('placement') ?? 'auto';
-  if (!(PLACEMENTS as readonly string[]).includes(placement)) {
-    throw new UsageError(`--placement: '${placement}' is not a placement. Use one of ${PLACEMENTS.join(', ')}.`);
-  }
+  const placementText = str('placement') ?? 'auto';
+  const placements: PlacementId[] | 'auto' =
+    placementText.trim() === 'auto' ? 'auto' : parseList('placement', placementText, PLACEMENTS);
   const memory = str('memory');
   let memoryBytes: number | undefined;
   if (memory !== undefined) {
@@ -197,14 +192,16 @@ export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
   const cpuLimit = str('cpu-limit');
   const pin = str('pin');
   return {
-    placement: placement as RunConfig['placement'],
+    placements,
     selections: str('mechanisms') !== undefined ? parseMechanisms(str('mechanisms')!) : allSelections(),
     sizes: str('sizes') !== undefined ? parseSizes(str('sizes')!) : DEFAULT_SIZES,
-    probes: str('probes') !== undefined ? parseList('probes', str('probes')!, ['latency', 'throughput'] as const) : ['latency', 'throughput'],
-    topologies: str('topology') !== undefined ? parseList('topology', str('topology')!, ['same-pod', 'cross-pod'] as const) : ['same-pod', 'cross-pod'],
+    probes: str('probes') !== undefined ? parseList('probes', str('probes')!, PROBE_KINDS.filter((p) => p !== 'rate')) : ['latency', 'throughput'],
+    topologies: str('topology') !== undefined ? parseList('topology', str('topology')!, TOPOLOGIES) : [...TOPOLOGIES],
+    runtimes: str('runtime') !== undefined ? parseList('runtime', str('runtime')!, RUNTIMES) : [...RUNTIMES],
     runs: str('runs') !== undefined ? positiveNumber('runs', str('runs')!, true, '5') : profile.runs,
     quick,
     warmupMs: str('warmup-ms') !== undefined ? nonNegative('warmup-ms', str('warmup-ms')!) : profile.warmupMs,
+    warmupRoundTrips: profile.warmupRoundTrips,
     measureMs: str('budget-ms') !== undefined ? positiveNumber('budget-ms', str('budget-ms')!, false, '500') : profile.measureMs,
     setupTimeoutMs: str('setup-timeout-ms') !== undefined ? positiveNumber('setup-timeout-ms', str('setup-timeout-ms')!, false, '10000') : 10_000,
     out: str('out'),
@@ -222,16 +219,18 @@ function nonNegative(flag: string, text: string): number {
 }
 
 /** Everything that shaped the run, for results.json `config`. */
-export function describeConfig(config: RunConfig): Record<string, unknown> {
+export function describeConfig(config: RunConfig): RunConfigRecord {
   return {
     quick: config.quick,
-    placementRequested: config.placement,
+    placementsRequested: config.placements === 'auto' ? ['auto'] : config.placements,
     mechanisms: config.selections.map((s) => (s.variant ? `${s.mechanism}/${s.variant}` : s.mechanism)),
     sizesBytes: config.sizes,
     probes: config.probes,
     topologies: config.topologies,
+    runtimes: config.runtimes,
     runs: config.runs,
     warmupMs: config.warmupMs,
+    warmupRoundTrips: config.warmupRoundTrips,
     measureMs: config.measureMs,
     setupTimeoutMs: config.setupTimeoutMs,
     ...(config.cpuLimit !== undefined ? { cpuLimit: config.cpuLimit } : {}),

@@ -1,18 +1,27 @@
 /**
- * The case matrix: selections x probes x sizes x topologies, each case either runnable or
- * `skipped` with the reason (a requirement the pod lacks, a limit the mechanism names).
- * Runnable cases are grouped per mechanism/variant/topology: one process pair per group
- * and run executes all of the group's cases.
+ * The case matrix: placements x runtimes x topologies x selections x probes x sizes, each
+ * case either runnable or `skipped` with the reason (a runtime that is not built or does
+ * not implement the mechanism, a requirement the pod lacks, a limit the mechanism names).
+ * Everything is decided from data - capabilities, requirements, runtimes - before
+ * anything runs. Runnable cases are grouped per placement/runtime/mechanism/variant/
+ * topology: one process pair per group and run executes all of the group's cases.
  */
-import type { ProbeKind, Topology } from '../bench/mechanism.js';
-import type { PlanCase } from '../bench/protocol.js';
+import { requirementsOf } from '../bench/mechanism.js';
 import { findMechanism } from '../bench/registry.js';
-import type { RunConfig } from './config.js';
-import type { PlacementSession } from './placements/placement.js';
+import type { PlanCase } from '../core/protocol.js';
+import { REQUIREMENT_INFO, type Requirement } from '../core/requirements.js';
+import type { PlacementId, ProbeKind, RuntimeId, Topology } from '../core/vocabulary.js';
+import type { Availability } from './availability.js';
+import type { PlacementCapabilities } from './capabilities.js';
+import type { Selection } from './selection.js';
+import { runtimes } from './runtimes/index.js';
+import type { Runtime } from './runtimes/runtime.js';
 
 export interface MatrixCase {
   mechanism: string;
   variant: string | undefined;
+  runtime: RuntimeId;
+  placement: PlacementId;
   probe: ProbeKind;
   messageBytes: number;
   topology: Topology;
@@ -21,6 +30,8 @@ export interface MatrixCase {
 }
 
 export interface PairGroup {
+  placement: PlacementId;
+  runtime: RuntimeId;
   mechanism: string;
   variant: string | undefined;
   topology: Topology;
@@ -33,31 +44,68 @@ export interface Matrix {
   groups: PairGroup[];
 }
 
-export function buildMatrix(
-  config: Pick<RunConfig, 'selections' | 'probes' | 'sizes' | 'topologies'>,
-  session: Pick<PlacementSession, 'topologies' | 'provides' | 'describeMissing'>,
-): Matrix {
+/** What the matrix needs to know of a placement: its capabilities, and what an open session lacks. */
+export interface PlacementOffer {
+  id: PlacementId;
+  capabilities: PlacementCapabilities;
+  lacks(topology: Topology): ReadonlyMap<Requirement, string>;
+  runtimeAvailability(runtime: Runtime): Availability;
+}
+
+/** An offer from capabilities alone, for image placements before a session exists (`podipc k8s render`). */
+export function capabilityOffer(placement: { id: PlacementId; capabilities: PlacementCapabilities }): PlacementOffer {
+  return { ...placement, lacks: () => new Map(), runtimeAvailability: () => ({ ok: true }) };
+}
+
+export interface MatrixRequest {
+  selections: readonly Selection[];
+  probes: readonly ProbeKind[];
+  sizes: readonly number[];
+  topologies: readonly Topology[];
+  runtimes: readonly RuntimeId[];
+}
+
+/** Why a requirement is missing for this placement/topology/runtime, or undefined when it is met. */
+function missingReason(r: Requirement, offer: PlacementOffer, topology: Topology, runtime: RuntimeId): string | undefined {
+  const info = REQUIREMENT_INFO[r];
+  if (info.onlyFor !== undefined && info.onlyFor !== runtime) return undefined;
+  if (!offer.capabilities.provides[topology].includes(r)) {
+    return topology === 'cross-pod' && !info.crossPod ? info.crossPodReason : `the ${offer.id} placement does not provide ${info.summary}`;
+  }
+  return offer.lacks(topology).get(r);
+}
+
+export function buildMatrix(request: MatrixRequest, offers: readonly PlacementOffer[]): Matrix {
   const cases: MatrixCase[] = [];
   const groups: PairGroup[] = [];
-  const topologies = config.topologies.filter((t) => session.topologies.includes(t));
-  for (const topology of topologies) {
-    const provided = session.provides(topology);
-    for (const { mechanism, variant } of config.selections) {
-      const mech = findMechanism(mechanism);
-      if (!mech) throw new Error(`no mechanism '${mechanism}' in the registry`);
-      const missing = mech.requires.find((r) => !provided.has(r));
-      const group: PairGroup = { mechanism, variant, topology, caseIds: [] };
-      for (const probe of config.probes) {
-        for (const messageBytes of config.sizes) {
-          const c: MatrixCase = { mechanism, variant, probe, messageBytes, topology };
-          const support = mech.supports(probe, messageBytes, variant);
-          if (missing) c.skip = session.describeMissing(topology, missing);
-          else if (!support.ok) c.skip = support.reason;
-          else group.caseIds.push(cases.length);
-          cases.push(c);
+  for (const offer of offers) {
+    const topologies = request.topologies.filter((t) => offer.capabilities.topologies.includes(t));
+    for (const runtimeId of request.runtimes) {
+      const runtime = runtimes[runtimeId];
+      const available = offer.runtimeAvailability(runtime);
+      for (const topology of topologies) {
+        for (const { mechanism, variant } of request.selections) {
+          const mech = findMechanism(mechanism);
+          if (!mech) throw new Error(`no mechanism '${mechanism}' in the registry`);
+          const missing = requirementsOf(mech, variant)
+            .map((r) => missingReason(r, offer, topology, runtimeId))
+            .find((reason) => reason !== undefined);
+          const group: PairGroup = { placement: offer.id, runtime: runtimeId, mechanism, variant, topology, caseIds: [] };
+          for (const probe of request.probes) {
+            for (const messageBytes of request.sizes) {
+              const c: MatrixCase = { mechanism, variant, runtime: runtimeId, placement: offer.id, probe, messageBytes, topology };
+              const implemented = available.ok ? runtime.implements(mechanism, variant, probe) : available;
+              const support = mech.supports(probe, messageBytes, variant);
+              if (!implemented.ok) c.skip = implemented.reason;
+              else if (missing !== undefined) c.skip = missing;
+              else if (!support.ok) c.skip = support.reason;
+              else group.caseIds.push(cases.length);
+              cases.push(c);
+            }
+          }
+          if (group.caseIds.length > 0) groups.push(group);
         }
       }
-      if (group.caseIds.length > 0) groups.push(group);
     }
   }
   return { cases, groups };

@@ -8,10 +8,13 @@
  * advice below; nothing here branches on a mechanism's name.
  */
 import { parseArgs } from 'node:util';
-import type { Mechanism, Requirement } from '../bench/mechanism.js';
+import type { Mechanism } from '../bench/mechanism.js';
+import { REQUIREMENT_INFO } from '../core/requirements.js';
 import { mechanisms as registryMechanisms } from '../bench/registry.js';
-import { mechanismLabel, readResultFile, ResultFileError } from './results.js';
-import type { CaseResult, ResultFile } from './results.js';
+import { mechanismLabel } from '../core/vocabulary.js';
+import { readResultFile } from './results-file.js';
+import { placementsOf, ResultFileError } from '../core/results.js';
+import type { CaseResult, ResultFile } from '../core/results.js';
 import { processIo, type CommandIo } from './command-io.js';
 import { formatBytes, formatNs, formatRate, formatUs, sig3 } from './report/format.js';
 
@@ -32,65 +35,6 @@ export interface RecommendRequest {
 
 /** What recommend needs from a registry entry. */
 export type MechanismInfo = Pick<Mechanism, 'id' | 'requires' | 'summary'> & { lossy?: boolean | undefined };
-
-interface RequirementAdvice {
-  /** What the pod spec needs, in words. */
-  podNeed: string;
-  /** Pod-spec YAML lines (under the pod's spec), or none when the default pod works. */
-  yaml?: string;
-  /** Can two separate pods satisfy it? */
-  crossPod: boolean;
-  /** Does it need both sides in one IPC namespace? */
-  ipcNamespace: boolean;
-}
-
-/**
- * Requirement -> pod-spec advice. A Record over the Requirement union, so a new requirement
- * does not compile until it has advice here.
- */
-export const REQUIREMENT_ADVICE: Record<Requirement, RequirementAdvice> = {
-  'ipc-namespace': {
-    podNeed: 'both containers in one pod, sharing its IPC namespace (the Kubernetes default; hostIPC is not needed)',
-    crossPod: false,
-    ipcNamespace: true,
-  },
-  'shared-dev-shm': {
-    podNeed:
-      'one /dev/shm for both containers: the pod default is a 64 MiB tmpfs (containerd); for larger segments mount an emptyDir with medium: Memory at /dev/shm in both containers',
-    yaml: [
-      'volumes:',
-      '  - name: dshm',
-      '    emptyDir: { medium: Memory, sizeLimit: 256Mi }   # counts against the pod memory limit',
-      '# in BOTH containers:',
-      '#   volumeMounts: [{ name: dshm, mountPath: /dev/shm }]',
-    ].join('\n'),
-    crossPod: false,
-    ipcNamespace: false,
-  },
-  'volume-disk': {
-    podNeed: 'an emptyDir volume (disk) mounted in both containers at the same path',
-    yaml: ['volumes:', '  - name: shared', '    emptyDir: {}', '# in BOTH containers:', '#   volumeMounts: [{ name: shared, mountPath: /shared }]'].join('\n'),
-    crossPod: false,
-    ipcNamespace: false,
-  },
-  'volume-tmpfs': {
-    podNeed: 'an emptyDir with medium: Memory (tmpfs) mounted in both containers; its contents count against the memory limit',
-    yaml: [
-      'volumes:',
-      '  - name: shared-mem',
-      '    emptyDir: { medium: Memory }',
-      '# in BOTH containers:',
-      '#   volumeMounts: [{ name: shared-mem, mountPath: /shared-mem }]',
-    ].join('\n'),
-    crossPod: false,
-    ipcNamespace: false,
-  },
-  'native-addon': {
-    podNeed: 'no pod change; the application needs a native binding for the system calls (Node has no built-in API for them)',
-    crossPod: true,
-    ipcNamespace: false,
-  },
-};
 
 /**
  * Namespaced sysctls that cap a message's size (PLATFORM.md). When a case ran under a value
@@ -169,7 +113,7 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
     notes,
     choices: [],
     excluded,
-    env: { placement: results.env.placement, host: results.env.hostname ?? results.env.cpuModel, gitCommit: results.tool.gitCommit },
+    env: { placement: placementsOf(results).join(', '), host: results.env.hostname ?? results.env.cpuModel, gitCommit: results.tool.gitCommit },
   };
 
   const inTopology = results.cases.filter((c) => c.probe === probe && c.topology === topology);
@@ -198,14 +142,14 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
     const requires = info?.requires ?? [];
     // Pod constraints first: they hold whatever was measured.
     if (request.crossPod) {
-      const local = requires.filter((r) => !REQUIREMENT_ADVICE[r].crossPod);
+      const local = requires.filter((r) => !REQUIREMENT_INFO[r].crossPod);
       if (local.length) {
         excluded.push({ mechanism: label, constraint: 'topology', reason: `needs ${local.join(', ')}, which separate pods do not share` });
         continue;
       }
     }
     if (request.noIpcNamespace) {
-      const ipc = requires.filter((r) => REQUIREMENT_ADVICE[r].ipcNamespace);
+      const ipc = requires.filter((r) => REQUIREMENT_INFO[r].ipcNamespace);
       if (ipc.length) {
         excluded.push({ mechanism: label, constraint: 'ipc-namespace', reason: `needs ${ipc.join(', ')}, and --no-ipc-namespace says the sides do not share one` });
         continue;
@@ -316,10 +260,10 @@ function buildChoice(c: CaseResult, info: MechanismInfo | undefined, busyPolls: 
   const requires = info?.requires ?? [];
   const podNeeds = info
     ? requires.length
-      ? requires.map((r) => REQUIREMENT_ADVICE[r].podNeed)
+      ? requires.map((r) => REQUIREMENT_INFO[r].podNeed)
       : ['nothing beyond a default pod (containers of a pod share the network namespace)']
     : [`unknown: '${c.mechanism}' is not in this podipc's mechanism registry`];
-  const podSpecYaml = requires.map((r) => REQUIREMENT_ADVICE[r].yaml).filter((y): y is string => y !== undefined);
+  const podSpecYaml = requires.map((r) => REQUIREMENT_INFO[r].podSpecYaml).filter((y): y is string => y !== undefined);
 
   const sysctlAdvice: string[] = [];
   for (const [name, value] of Object.entries(c.limits ?? {})) {

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { readResultFile } from '../harness/results.js';
+import { placementsOf } from '../core/results.js';
+import { readResultFile } from '../harness/results-file.js';
 
 const CLI = resolve(import.meta.dirname, '../harness/cli.js');
 
@@ -66,9 +67,9 @@ test('a quick tcp run writes results.json and the report, exit 0', async () => {
   const dir = scratch();
   try {
     const out = join(dir, 'q');
-    const r = podipc(['run', '--quick', '--placement', 'process', '--mechanisms', 'tcp', '--sizes', '64,4096', '--runs', '2', '--out', out]);
+    const r = podipc(['run', '--quick', '--placement', 'process', '--runtime', 'node', '--mechanisms', 'tcp', '--sizes', '64,4096', '--runs', '2', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /4 cases on placement process: 4 ok, 0 skipped, 0 failed/);
+    assert.match(r.stdout, /4 cases on process: 4 ok, 0 skipped, 0 failed/);
     const results = await readResultFile(join(out, 'results.json'));
     assert.equal(results.cases.length, 4);
     for (const c of results.cases) {
@@ -77,7 +78,7 @@ test('a quick tcp run writes results.json and the report, exit 0', async () => {
       assert.equal(c.integrity?.lost, 0);
       assert.equal(c.integrity?.corrupt, 0);
     }
-    assert.equal(results.env.placement, 'process');
+    assert.deepEqual(placementsOf(results), ['process']);
     assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('tcp'));
     // Not a TTY here: progress comes as plain lines, one per pair (its first case), counting
     // case runs: 4 cases x 2 runs.

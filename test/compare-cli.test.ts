@@ -76,7 +76,7 @@ test('bad input exits 2 with a message naming the file (and both schema versions
 
   const fields = await run(BASE, fixture('bad/missing-fields.json'));
   assert.equal(fields.code, 2);
-  assert.match(fields.err, /missing-fields\.json is not a valid podipc results file: env: Required; cases\.0\.messageBytes: Required/);
+  assert.match(fields.err, /missing-fields\.json is not a valid podipc results file \(schema 1\): env: Required; cases\.0\.messageBytes: Required/);
   assert.equal(fields.out, '');
 });
 
@@ -119,7 +119,7 @@ test('different environments warn naming the fields; cases only on one side are 
 
   const r = await run(BASE, path);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /\[!WARNING\]\n> Environments differ.*kernel \(`6\.18\.0-podipc #1 SMP PREEMPT_DYNAMIC` vs `6\.1\.0-28-amd64`\), placement \(`sandbox` vs `process`\)/);
+  assert.match(r.out, /\[!WARNING\]\n> Environments differ.*kernel \(`6\.18\.0-podipc #1 SMP PREEMPT_DYNAMIC` vs `6\.1\.0-28-amd64`\), placements \(`sandbox` vs `process`\)/);
   assert.doesNotMatch(r.out, /A\/A comparison/);
   assert.match(r.out, /Only in base \(2\):.*`tcp latency 64B same-pod`/);
   assert.match(r.out, /Only in head \(1\): `uds-seqpacket latency 64B same-pod`/);

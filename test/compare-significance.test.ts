@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { compareExitCode, compareResults, formatCompareMarkdown } from '../harness/compare.js';
-import { parseResultFile, type CaseResult, type ResultFile, type RunResult } from '../harness/results.js';
-import { benjaminiHochberg, mannWhitneyCounts, mannWhitneyU, minRunsForSignificance, ratioInterval } from '../harness/stats.js';
+import { parseResultFile, type CaseResult, type ResultFile, type RunResult } from '../core/results.js';
+import { benjaminiHochberg, mannWhitneyCounts, mannWhitneyU, minRunsForSignificance, ratioInterval } from '../core/stats.js';
 
 const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
 const load = (name: string): ResultFile => parseResultFile(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')), name);
@@ -106,12 +106,12 @@ function latencyCase(mechanism: string, p50s: number[]): CaseResult {
     latencyNs: { p50, p90: p50 * 1.2, p99: p50 * 2, p999: p50 * 3, max: p50 * 5, mean: p50, stddev: p50 / 10 },
     samples: 1000,
   }));
-  return { mechanism, probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'ok', runs };
+  return { mechanism, runtime: 'node', placement: 'sandbox', probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'ok', runs };
 }
 
 function throughputCase(mechanism: string, rates: number[]): CaseResult {
   const runs: RunResult[] = rates.map((msgsPerSec, run) => ({ run, status: 'ok', throughput: { msgsPerSec, bytesPerSec: msgsPerSec * 64 } }));
-  return { mechanism, probe: 'throughput', messageBytes: 64, topology: 'same-pod', status: 'ok', runs };
+  return { mechanism, runtime: 'node', placement: 'sandbox', probe: 'throughput', messageBytes: 64, topology: 'same-pod', status: 'ok', runs };
 }
 
 function withCases(template: ResultFile, commit: string, cases: CaseResult[]): ResultFile {

@@ -16,7 +16,8 @@ test('defaults: every registered mechanism, the five default sizes, both probes,
   assert.deepEqual(c.sizes, DEFAULT_SIZES);
   assert.deepEqual(c.probes, ['latency', 'throughput']);
   assert.equal(c.runs, PROFILES.full.runs);
-  assert.equal(c.placement, 'auto');
+  assert.equal(c.placements, 'auto');
+  assert.deepEqual(c.runtimes, ['node', 'native']);
   assert.ok(c.selections.some((s) => s.mechanism === 'tcp'));
 });
 
@@ -46,7 +47,7 @@ test('sizes accept k/KiB/MiB suffixes and are de-duplicated and sorted', () => {
 
 test('unknown flag says how to see the flags', () => rejects(['--speed', 'fast'], /Unknown option '--speed'.*podipc run --help/));
 
-test('unknown placement lists the placements', () => rejects(['--placement', 'cloud'], /'cloud' is not a placement\. Use one of auto, process, sandbox, kind/));
+test('unknown placement lists the placements', () => rejects(['--placement', 'cloud'], /--placement: 'cloud' is not one of process, sandbox, podman, kind, k8s/));
 
 test('--runs must be a positive whole number', () => rejects(['--runs', '0'], /--runs: '0' is not a positive whole number, e\.g\. --runs 5/));
 

@@ -1,7 +1,8 @@
 /** The frame: every message's sequence number and checksum, verified by the receiver. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allocFrame, checkFrame, FrameKind, jsonFrame, jsonPayload, stampFrame } from '../bench/frame.js';
+import { allocFrame, checkFrame, jsonFrame, jsonPayload, stampFrame } from '../bench/frame.js';
+import { FrameKind } from '../core/frame-format.js';
 import { FrameAssembler } from '../bench/stream-channel.js';
 
 test('a stamped frame verifies and carries its kind and seq', () => {

@@ -29,7 +29,7 @@ test('SIGINT mid-run: exit 130, probes killed, temp dirs and --out removed', asy
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 130, stderr);
-    assert.match(stderr, /interrupted; everything the run created was removed/);
+    assert.match(stderr, /interrupted before any case finished; everything the run created was removed/);
     assert.deepEqual(stillRunning(probes), [], 'probe processes survived the Ctrl-C');
     assert.equal(existsSync(out), false);
     const leftover = readdirSync(tmpdir()).filter((n) => n.startsWith('podipc-') && !n.includes('test') && !runDirsBefore.has(n));

@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { Namespace, Pod, Service } from 'kubernetes-models/v1';
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import { parsePlan } from '../bench/protocol.js';
-import type { Requirement } from '../bench/mechanism.js';
-import type { PairSpec } from '../harness/placements/placement.js';
-import { parseRenderArgs, renderFiles } from '../harness/k8s/command.js';
+import { parsePlan } from '../core/protocol.js';
+import type { Requirement } from '../core/requirements.js';
+import type { PairSpec } from '../harness/plan.js';
+import { parseRenderArgs, renderFiles } from '../harness/commands/k8s.js';
 import { pairId } from '../harness/k8s/names.js';
 import {
   CROSS_POD_PORT,
@@ -52,13 +52,14 @@ function spec(mechanism: string, variant: string | undefined, topology: PairSpec
   return {
     mechanism,
     variant,
+    runtime: 'node',
     topology,
     run: 0,
     cases: [
       { caseIndex: 0, probe: 'latency', messageBytes: 64 },
       { caseIndex: 1, probe: 'throughput', messageBytes: 1_048_576 },
     ],
-    budget: { warmupMs: 10, measureMs: 40, setupTimeoutMs: 10_000 },
+    budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 40, setupTimeoutMs: 10_000 },
   };
 }
 
@@ -237,14 +238,14 @@ test('Guaranteed QoS: requests equal limits with whole CPUs; default: no CPU lim
 });
 
 test('names are valid DNS labels, unique, and short enough for the -server/-client suffixes', () => {
-  const long = pairId({ mechanism: 'a-really-long-mechanism-name-that-goes-on-and-on', variant: 'with-a-long-variant-too', topology: 'cross-pod', run: 12 });
-  const other = pairId({ mechanism: 'a-really-long-mechanism-name-that-goes-on-and-on', variant: 'with-a-long-variant-taa', topology: 'cross-pod', run: 12 });
-  for (const id of [long, other, pairId({ mechanism: 'shm-posix', variant: 'futex', topology: 'same-pod', run: 0 })]) {
+  const long = pairId({ mechanism: 'a-really-long-mechanism-name-that-goes-on-and-on', variant: 'with-a-long-variant-too', runtime: 'node', topology: 'cross-pod', run: 12 });
+  const other = pairId({ mechanism: 'a-really-long-mechanism-name-that-goes-on-and-on', variant: 'with-a-long-variant-taa', runtime: 'node', topology: 'cross-pod', run: 12 });
+  for (const id of [long, other, pairId({ mechanism: 'shm-posix', variant: 'futex', runtime: 'node', topology: 'same-pod', run: 0 })]) {
     assert.match(id, /^[a-z]([a-z0-9-]*[a-z0-9])?$/);
     assert.ok(id.length <= 52, id);
   }
   assert.notEqual(long, other);
-  assert.equal(pairId({ mechanism: 'shm-posix', variant: 'futex', topology: 'same-pod', run: 0 }), 'shm-posix-futex-sp-r0');
+  assert.equal(pairId({ mechanism: 'shm-posix', variant: 'futex', runtime: 'node', topology: 'same-pod', run: 0 }), 'shm-posix-futex-sp-r0');
   assert.throws(() => renderRun([{ spec: spec('tcp', undefined, 'same-pod'), requires: [] }, { spec: spec('tcp', undefined, 'same-pod'), requires: [] }], BASE), /same name/);
 });
 

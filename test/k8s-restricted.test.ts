@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import type { PairSpec } from '../harness/placements/placement.js';
-import { parseRenderArgs } from '../harness/k8s/command.js';
+import type { PairSpec } from '../harness/plan.js';
+import { parseRenderArgs } from '../harness/commands/k8s.js';
 import {
   checkRestricted,
   declaredExceptions,
@@ -31,10 +31,11 @@ const OPTS: RenderOptions = {
 const SPEC: PairSpec = {
   mechanism: 'tcp',
   variant: undefined,
+  runtime: 'node',
   topology: 'same-pod',
   run: 0,
   cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
-  budget: { warmupMs: 1, measureMs: 5, setupTimeoutMs: 1000 },
+  budget: { warmupMs: 1, warmupRoundTrips: 0, measureMs: 5, setupTimeoutMs: 1000 },
 };
 
 function compliantPod(): IPod {

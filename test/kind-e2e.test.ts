@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResultFile } from '../harness/results.js';
+import { parseResultFile, placementsOf } from '../core/results.js';
 
 const CLI = fileURLToPath(new URL('../harness/cli.js', import.meta.url));
 const ENABLED = process.env.PODIPC_KIND === '1';
@@ -32,10 +32,9 @@ test('podipc run --placement kind: real pods, same-pod and cross-pod, results fr
   );
   assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
   const results = parseResultFile(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), 'results.json');
-  assert.equal(results.env.placement, 'kind');
-  assert.match(results.env.k8sVersion ?? '', /^v1\.\d+/);
-  const kind = (results.env as Record<string, unknown>).kind as Record<string, unknown>;
-  assert.ok(kind.node, 'the node is recorded');
+  assert.deepEqual(placementsOf(results), ['kind']);
+  assert.match(results.env.placements.kind?.k8sVersion ?? '', /^v1\.\d+/);
+  assert.ok(results.env.placements.kind?.details?.node, 'the node is recorded');
   const ok = (mechanism: string, topology: string): boolean =>
     results.cases.some((c) => c.mechanism === mechanism && c.topology === topology && c.status === 'ok' && (c.latencyNs?.p50 ?? c.throughput?.msgsPerSec ?? 0) > 0);
   assert.ok(ok('tcp', 'same-pod'), 'tcp in one pod');

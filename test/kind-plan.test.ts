@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import type { PairSpec } from '../harness/placements/placement.js';
+import type { PairSpec } from '../harness/plan.js';
 import {
   closePlan,
   configPath,
@@ -28,7 +28,8 @@ import { runSteps, splitJsonObjects } from '../harness/placements/kind/exec.js';
 import { podProgress } from '../harness/placements/kind/pod-status.js';
 import type { Step } from '../harness/placements/kind/steps.js';
 import { clusterFacts } from '../harness/placements/kind/facts.js';
-import { kindPlacement, REPO_ROOT } from '../harness/placements/kind.js';
+import { kindPlacement } from '../harness/placements/kind.js';
+import { PACKAGE_ROOT as REPO_ROOT } from '../harness/paths.js';
 import { renderNamespace, renderPair, type RenderOptions } from '../harness/k8s/render.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'podipc-kind-plan-'));
@@ -50,6 +51,7 @@ function spec(topology: PairSpec['topology'], mechanism = 'tcp'): PairSpec {
   return {
     mechanism,
     variant: undefined,
+    runtime: 'node',
     topology,
     run: 1,
     cases: [
@@ -57,7 +59,7 @@ function spec(topology: PairSpec['topology'], mechanism = 'tcp'): PairSpec {
       { caseIndex: 1, probe: 'throughput', messageBytes: 1024 },
       { caseIndex: 2, probe: 'latency', messageBytes: 65536 },
     ],
-    budget: { warmupMs: 10, measureMs: 60, setupTimeoutMs: 10_000 },
+    budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 60, setupTimeoutMs: 10_000 },
   };
 }
 
@@ -321,7 +323,7 @@ test('a whole session against stand-in CLIs: build, load, facts, namespace, two 
     const session = await kindPlacement.open(OPEN);
     const same = await session.runPair(spec('same-pod'), NEVER);
     const cross = await session.runPair(spec('cross-pod'), NEVER);
-    const env = session.envFacts();
+    const env = session.facts();
     await session.close();
     await session.close(); // idempotent
     return { same, cross, env };
@@ -331,7 +333,7 @@ test('a whole session against stand-in CLIs: build, load, facts, namespace, two 
     assert.deepEqual(outcome.lines.map((l) => `${l.caseIndex} ${l.status}`), ['0 ok', '1 ok', '2 ok']);
   }
   assert.equal(env.k8sVersion, 'v1.34.0');
-  const kind = env.kind as Record<string, unknown>;
+  const kind = env.details as Record<string, unknown>;
   assert.equal(kind.imageId, 'sha256:0123abcd');
   assert.equal(kind.cpuManagerPolicy, 'none');
   assert.equal(kind.createdCluster, false);
@@ -371,7 +373,7 @@ test('no cluster yet: the session creates it from k8s/kind-config.yaml; --teardo
   const fake = fakeCluster({ clusterExists: false });
   await withPath(fake.dir, async () => {
     const session = await kindPlacement.open({ ...OPEN, teardown: true } as typeof OPEN);
-    assert.equal((session.envFacts().kind as Record<string, unknown>).createdCluster, true);
+    assert.equal(session.facts().details?.createdCluster, true);
     await session.close();
   });
   const calls = fake.calls();

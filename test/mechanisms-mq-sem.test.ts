@@ -16,8 +16,8 @@ import type { LedgerEntry } from '../bench/ipc-names.js';
 import { ipcObjectExists } from './helpers/ipc.js';
 import { sweepLedger } from '../bench/native/ledger.js';
 import { readSysctl } from '../bench/native/limits.js';
-import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../bench/protocol.js';
-import { caseKey } from '../harness/results.js';
+import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../core/protocol.js';
+import { caseKey } from '../core/results.js';
 import { assertCaseSane, ownRunDirs, runQuick } from './helpers/suite.js';
 
 const ENTRYPOINT = resolve(import.meta.dirname, '../bench/entrypoint.js');
@@ -101,7 +101,7 @@ async function runPairByHand(mechanism: string, cases: Plan['cases'], root: stri
       topology: 'same-pod',
       run: 0,
       cases,
-      budget: { warmupMs: 10, measureMs: 40, setupTimeoutMs: 10_000 },
+      budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 40, setupTimeoutMs: 10_000 },
       dirs: { shared, disk },
       net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
       ipc: { runTag, sysvSlot },

@@ -17,7 +17,7 @@ import { shmPosix } from '../bench/mechanisms/shm-posix.js';
 import { shmSysv } from '../bench/mechanisms/shm-sysv.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { RING_BYTES } from '../bench/shm-ring.js';
-import { caseKey } from '../harness/results.js';
+import { caseKey } from '../core/results.js';
 import { assertCaseSane, runQuick } from './helpers/suite.js';
 
 /** podipc's SysV keys (top nibble 5) in /proc/sysvipc/<kind>: key, perms and owner uid. */

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { IpcNames } from '../bench/ipc-names.js';
-import type { Channel, OpenContext, Role } from '../bench/mechanism.js';
+import type { Channel, OpenContext } from '../bench/mechanism.js';
+import type { Role } from '../core/vocabulary.js';
 import { uds, SUN_PATH_MAX_BYTES } from '../bench/mechanisms/uds.js';
-import { allocFrame, checkFrame, FrameKind, stampFrame } from '../bench/frame.js';
+import { allocFrame, checkFrame, stampFrame } from '../bench/frame.js';
+import { FrameKind } from '../core/frame-format.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
 

@@ -13,14 +13,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { allocFrame, checkFrame, FrameKind, jsonFrame, stampFrame } from '../bench/frame.js';
+import { allocFrame, checkFrame, jsonFrame, stampFrame } from '../bench/frame.js';
+import { FrameKind } from '../core/frame-format.js';
 import { IpcNames } from '../bench/ipc-names.js';
-import { CaseSkipped, type Channel, type Mechanism, type OpenContext, type ProbeKind, type Role } from '../bench/mechanism.js';
+import { CaseSkipped } from '../bench/case-skipped.js';
+import { type Channel, type Mechanism, type OpenContext } from '../bench/mechanism.js';
+import { type ProbeKind, type Role } from '../core/vocabulary.js';
 import { fifo } from '../bench/mechanisms/fifo.js';
 import { fileDisk } from '../bench/mechanisms/file-disk.js';
 import { handoffLayout, logWindowBytes, onTmpfs, SEGMENT_BYTES } from '../bench/mechanisms/file-handoff.js';
 import { fileTmpfs } from '../bench/mechanisms/file-tmpfs.js';
-import { extractProbeLines, PROTOCOL_VERSION, type Plan } from '../bench/protocol.js';
+import { extractProbeLines, PROTOCOL_VERSION, type Plan } from '../core/protocol.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { processPlacement } from '../harness/placements/process.js';
 import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
@@ -135,7 +138,7 @@ test('both sides of a real process pair leave the volumes empty: no FIFOs, no ca
           { caseIndex: 0, probe: 'latency', messageBytes: 64 },
           { caseIndex: 1, probe: 'throughput', messageBytes: 65536 },
         ],
-        budget: { warmupMs: 5, measureMs: 30, setupTimeoutMs: 10_000 },
+        budget: { warmupMs: 5, warmupRoundTrips: 0, measureMs: 30, setupTimeoutMs: 10_000 },
         dirs: { shared, disk: pod.disk, tmpfs: pod.tmpfs },
         net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
         ipc: { runTag: runTag(), sysvSlot: randomInt(0, 0x10000) },
@@ -161,7 +164,7 @@ test('the process placement gives file-tmpfs a real tmpfs, and file-disk a volum
   const session = await processPlacement.open({ runTag: tag, sysvSlot: randomInt(0, 0x10000), resources: {}, log: () => {} });
   let memory: string | undefined;
   try {
-    assert.ok(session.provides('same-pod').has('volume-tmpfs'), 'the process placement offers no tmpfs volume here');
+    assert.ok(!session.lacks('same-pod').has('volume-tmpfs'), `the process placement offers no tmpfs volume here: ${session.lacks('same-pod').get('volume-tmpfs')}`);
     // As root the placement mounts a tmpfs of its own; otherwise it uses a directory on /dev/shm.
     const ours = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[1]?.includes(`podipc-${tag}`));
     memory = ours[0]?.[1] ?? `/dev/shm/podipc-${tag}`;
@@ -217,7 +220,8 @@ const [dist, mode, ctxJson, countText] = process.argv.slice(2);
 const imp = (p) => import(new URL(p, 'file://' + dist + '/'));
 const { fileDisk } = await imp('bench/mechanisms/file-disk.js');
 const { handoffLayout } = await imp('bench/mechanisms/file-handoff.js');
-const { allocFrame, stampFrame, FrameKind } = await imp('bench/frame.js');
+const { allocFrame, stampFrame } = await imp('bench/frame.js');
+const { FrameKind } = await imp('core/frame-format.js');
 const { IpcNames } = await imp('bench/ipc-names.js');
 const { dirRendezvous } = await imp('bench/rendezvous.js');
 const c = JSON.parse(ctxJson);

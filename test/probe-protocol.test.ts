@@ -1,10 +1,10 @@
 /** The probe protocol: plans and result lines are validated where they are read. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractProbeLines, formatProbeLine, parsePlan, type ProbeLine } from '../bench/protocol.js';
+import { extractProbeLines, formatProbeLine, parsePlan, type ProbeLine } from '../core/protocol.js';
 
 const line: ProbeLine = {
-  protocolVersion: 1,
+  protocolVersion: 2,
   caseIndex: 0,
   mechanism: 'tcp',
   probe: 'latency',
@@ -31,12 +31,12 @@ test('a result line with a negative count is rejected naming the field', () => {
 });
 
 test('a result line of another protocol version is rejected', () => {
-  assert.throws(() => extractProbeLines(formatProbeLine({ ...line, protocolVersion: 2 } as unknown as ProbeLine)), /protocolVersion/);
+  assert.throws(() => extractProbeLines(formatProbeLine({ ...line, protocolVersion: 1 } as unknown as ProbeLine)), /protocolVersion/);
 });
 
 test('a plan missing its budget is rejected naming the field', () => {
   assert.throws(
-    () => parsePlan({ protocolVersion: 1, role: 'client', mechanism: 'tcp', topology: 'same-pod', run: 0, cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }] }),
+    () => parsePlan({ protocolVersion: 2, role: 'client', mechanism: 'tcp', topology: 'same-pod', run: 0, cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }] }),
     /invalid probe plan: budget/,
   );
 });
@@ -47,7 +47,7 @@ test('a plan with a message below the frame minimum is rejected', () => {
       parsePlan({
         protocolVersion: 1, role: 'client', mechanism: 'tcp', topology: 'same-pod', run: 0,
         cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 8 }],
-        budget: { warmupMs: 1, measureMs: 1, setupTimeoutMs: 1 },
+        budget: { warmupMs: 1, warmupRoundTrips: 0, measureMs: 1, setupTimeoutMs: 1 },
         dirs: { shared: '/x', disk: '/y' },
         net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
         ipc: { runTag: 'abcd', sysvSlot: 1 },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseResultFile, type ResultFile } from '../harness/results.js';
+import { parseResultFile, type ResultFile } from '../core/results.js';
 import { formatRecommendation, parseSize, recommend, recommendCommand, type MechanismInfo, type RecommendRequest } from '../harness/recommend.js';
 import type { CommandIo } from '../harness/command-io.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { parseResultFile, type ResultFile } from '../harness/results.js';
+import { parseResultFile, type ResultFile } from '../core/results.js';
 import { backgroundPlugin, buildChartSpecs, CHART_HEIGHT_PX, CHART_WIDTH_PX, toChartConfig, whiskerPlugin, type ChartSpec } from '../harness/report/charts.js';
 import { renderChartPng } from '../harness/report/render-png.js';
 import { writeReport } from '../harness/report/index.js';
@@ -38,7 +38,7 @@ test('chart data: p50 with a p99 whisker in µs, ok cases only, titles name plac
   assert.equal(latency.whiskers, true);
   assert.deepEqual(latency.xTicks, [64, 1024, 65536, 1048576]);
   for (const s of specs) {
-    assert.match(s.title, /\(sandbox on ci-runner-7\)$/);
+    assert.match(s.title, /\(sandbox, node probe, on ci-runner-7\)$/);
     assert.match(s.xLabel, /bytes/);
     assert.match(s.yLabel, /\((µs|MB\/s)/);
   }

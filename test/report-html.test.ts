@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { parseResultFile, type ResultFile } from '../harness/results.js';
+import { parseResultFile, type ResultFile } from '../core/results.js';
 import { buildChartSpecs } from '../harness/report/charts.js';
 import { renderHtml } from '../harness/report/html.js';
 import { loadChartJsUmd, writeReport } from '../harness/report/index.js';
@@ -39,7 +39,7 @@ test('report.html is one self-contained file: Chart.js and the data inline, noth
 test('text from results.json is escaped', () => {
   const odd: ResultFile = {
     ...results,
-    cases: [{ mechanism: 'fifo', probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'failed', reason: '<img src=x onerror=alert(1)></script>', runs: [] }],
+    cases: [{ mechanism: 'fifo', runtime: 'node', placement: 'sandbox', probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'failed', reason: '<img src=x onerror=alert(1)></script>', runs: [] }],
   };
   const html = renderHtml(odd, '');
   assert.ok(!html.includes('<img src=x'));

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseResultFile, type ResultFile } from '../harness/results.js';
+import { parseResultFile, type ResultFile } from '../core/results.js';
 import { renderMarkdown } from '../harness/report/markdown.js';
 import { renderHtml } from '../harness/report/html.js';
 import { buildChartSpecs } from '../harness/report/charts.js';
@@ -32,12 +32,12 @@ function table(md: string, heading: string): string[][] {
 test('the environment block names kernel, CPU, cores, Node, placement, pinning and git commit', () => {
   const md = renderMarkdown(results);
   for (const row of [
-    '| placement | sandbox |',
+    '| placements | sandbox |',
     '| kernel | 6.18.0-podipc #1 SMP PREEMPT_DYNAMIC |',
     '| CPU | Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz |',
     '| cores | 2 |',
     '| Node | v20.20.2 |',
-    '| pinning | CPUs 0, 1 |',
+    '| sandbox: resources | pinned to CPUs 0,1 |',
     '| git commit | 3f2a9c1d0b7e4f6a8c2d1e0f9a8b7c6d5e4f3a2b |',
     '| host | ci-runner-7 |',
   ]) {
@@ -86,13 +86,13 @@ test('throughput tables: highest msgs/s first, lossy UDP after clean mechanisms,
 test('the report links every chart and the counts add up', () => {
   const md = renderMarkdown(results);
   for (const spec of buildChartSpecs(results)) assert.ok(md.includes(`](charts/${spec.id}.png)`), spec.id);
-  assert.match(md, /66 cases on placement \*\*sandbox\*\*: 55 ok, 10 skipped, 1 failed\./);
+  assert.match(md, /66 cases on \*\*sandbox\*\*: 55 ok, 10 skipped, 1 failed\./);
 });
 
 test('a pipe in a reason does not break the table', () => {
   const odd: ResultFile = {
     ...results,
-    cases: [{ mechanism: 'fifo', probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'skipped', reason: 'needs a | b', runs: [] }],
+    cases: [{ mechanism: 'fifo', runtime: 'node', placement: 'sandbox', probe: 'latency', messageBytes: 64, topology: 'same-pod', status: 'skipped', reason: 'needs a | b', runs: [] }],
   };
   assert.ok(renderMarkdown(odd).includes('skipped: needs a \\| b |'));
 });

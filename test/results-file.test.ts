@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { readResultFile, ResultFileError, SCHEMA_VERSION } from '../harness/results.js';
+import { readResultFile } from '../harness/results-file.js';
+import { placementsOf, ResultFileError, SCHEMA_VERSION } from '../core/results.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const GOOD = join(ROOT, 'test/fixtures/good');
 const BAD = join(ROOT, 'test/fixtures/bad');
 
 const expected: Record<string, RegExp> = {
-  'unknown-schema-version.json': new RegExp(`has schemaVersion 99, but this podipc reads schemaVersion ${SCHEMA_VERSION}`),
-  'missing-fields.json': /is not a valid podipc results file: .*(tool|env|cases)/,
+  'unknown-schema-version.json': new RegExp(`has schemaVersion 99, but this podipc reads schemaVersion 1 and ${SCHEMA_VERSION}`),
+  'missing-fields.json': /is not a valid podipc results file \(schema 1\): .*(tool|env|cases)/,
   'not-json.json': /is not JSON/,
   'unknown-status.json': /cases\.0\.status/,
 };
@@ -46,5 +47,5 @@ test('a missing file names the fix', async () => {
 
 test('the committed example report data is a valid results file', async () => {
   const results = await readResultFile(join(ROOT, 'results/examples/results.json'));
-  assert.equal(results.env.placement, 'sandbox');
+  assert.deepEqual(placementsOf(results), ['sandbox']);
 });

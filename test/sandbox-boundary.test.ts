@@ -89,7 +89,8 @@ test('real pods: both containers share the pod objects; the host and the second 
   const runTag = `b${randomInt(36 ** 6).toString(36)}`;
   const logs: string[] = [];
   const session = await sandboxPlacement.open({ runTag, sysvSlot: randomInt(0x10000), resources: {}, log: (l) => logs.push(l) });
-  const env = session.envFacts() as {
+  const facts = session.facts();
+  const env = { boundary: facts.boundary, sandbox: facts.details } as unknown as {
     boundary: Record<string, unknown>;
     sandbox: { pods: { name: string; pausePid: number; namespaces: { net: string; ipc: string; uts: string; mnt: string } }[] };
   };

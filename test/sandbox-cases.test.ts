@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findMechanism } from '../bench/registry.js';
-import { allSelections } from '../harness/config.js';
+import { allSelections } from '../harness/selection.js';
 import { sandboxPlacement } from '../harness/placements/sandbox.js';
 import { findLeftovers } from '../harness/placements/sandbox/leftovers.js';
 import { uptimeTicks } from '../harness/placements/sandbox/state.js';
-import { caseKey } from '../harness/results.js';
+import { caseKey, placementsOf } from '../core/results.js';
 import { assertCaseSane, runQuick } from './helpers/suite.js';
 
 const availability = await sandboxPlacement.check();
@@ -22,8 +22,8 @@ test('every registered mechanism runs ok through both probes inside one sandbox 
     '--placement', 'sandbox', '--topology', 'same-pod', '--sizes', '64,4096', '--probes', 'latency,throughput',
     '--runs', '1', '--warmup-ms', '0', '--budget-ms', '20', '--setup-timeout-ms', '10000',
   ]);
-  assert.equal(results.env.placement, 'sandbox');
-  assert.equal((results.env.boundary as { passed?: boolean } | undefined)?.passed, true, 'the boundary check did not pass');
+  assert.deepEqual(placementsOf(results), ['sandbox']);
+  assert.equal(results.env.placements.sandbox?.boundary?.passed, true, 'the boundary check did not pass');
 
   const labels = new Set(results.cases.map((c) => `${c.mechanism}/${c.variant ?? ''} ${c.probe}`));
   for (const s of allSelections()) {
@@ -44,7 +44,7 @@ test('every registered mechanism runs ok through both probes inside one sandbox 
   }
   assert.ok(ok >= allSelections().length, `only ${ok} ok cases`);
 
-  const pods = (results.env.sandbox as { pods: { name: string; namespaces: { net: string; ipc: string; uts: string; mnt: string } }[] }).pods;
+  const pods = results.env.placements.sandbox?.details?.pods as { name: string; namespaces: { net: string; ipc: string; uts: string; mnt: string } }[];
   const runTag = pods[0]!.name.split('-')[1]!;
   assert.deepEqual(findLeftovers(runTag, pods.map((p) => p.namespaces), uptimeTicks()), []);
 });

@@ -7,23 +7,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
-import type { Requirement } from '../bench/mechanism.js';
+import type { Requirement } from '../core/requirements.js';
 import { findMechanism, mechanisms } from '../bench/registry.js';
 import { sandboxPlacement } from '../harness/placements/sandbox.js';
 import { findLeftovers } from '../harness/placements/sandbox/leftovers.js';
 import { uptimeTicks } from '../harness/placements/sandbox/state.js';
-import { caseKey } from '../harness/results.js';
+import { caseKey } from '../core/results.js';
+import { REQUIREMENT_INFO } from '../core/requirements.js';
 import { assertCaseSane, runQuick } from './helpers/suite.js';
 
 const availability = await sandboxPlacement.check();
 const skip = availability.ok ? false : `the sandbox cannot run here: ${availability.reason}`;
 
-const REASONS: Partial<Record<Requirement, string>> = {
-  'ipc-namespace': 'separate pods share no IPC namespace',
-  'shared-dev-shm': 'separate pods share no /dev/shm (each pod has its own tmpfs)',
-  'volume-disk': 'separate pods share no volume (an emptyDir belongs to one pod)',
-  'volume-tmpfs': 'separate pods share no volume (an emptyDir belongs to one pod)',
-};
+const REASONS: Partial<Record<Requirement, string>> = Object.fromEntries(
+  (['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs'] as const).map((r) => [r, REQUIREMENT_INFO[r].crossPodReason]),
+);
 
 test('cross-pod: network mechanisms are ok across the veth; shared-pod mechanisms are skipped with the reason', { skip, timeout: 10 * 60_000 }, async () => {
   const results = await runQuick([
@@ -51,9 +49,9 @@ test('cross-pod: network mechanisms are ok across the veth; shared-pod mechanism
   }
   assert.deepEqual([...okIds].sort(), [...networkOnly].sort());
   if (findMechanism('mq-sysv')) {
-    assert.ok(results.cases.some((c) => c.mechanism === 'mq-sysv' && c.reason === 'separate pods share no IPC namespace'));
+    assert.ok(results.cases.some((c) => c.mechanism === 'mq-sysv' && c.reason === REQUIREMENT_INFO['ipc-namespace'].crossPodReason));
   }
-  const link = (results.env.sandbox as { crossPodLink: { kind: string; server: { address: string }; client: { address: string } } }).crossPodLink;
+  const link = results.env.placements.sandbox?.details?.crossPodLink as { kind: string; server: { address: string }; client: { address: string } };
   assert.equal(link.kind, 'veth');
   assert.match(link.server.address, /^198\.1[89]\./);
 });
@@ -67,16 +65,16 @@ function vethBytes(pausePid: number, dev: string): number {
 test('cross-pod tcp bytes cross the veth pair; same-pod tcp bytes do not', { skip, timeout: 5 * 60_000 }, async () => {
   const runTag = `x${randomInt(36 ** 6).toString(36)}`;
   const session = await sandboxPlacement.open({ runTag, sysvSlot: randomInt(0x10000), resources: {}, log: () => {} });
-  const env = session.envFacts() as {
+  const env = { sandbox: session.facts().details } as unknown as {
     sandbox: { pods: { pausePid: number; namespaces: { net: string; ipc: string; uts: string; mnt: string } }[]; crossPodLink: { server: { interface: string } } };
   };
   const pausePid = env.sandbox.pods[0]!.pausePid;
   const dev = env.sandbox.crossPodLink.server.interface;
   const messageBytes = 64 * 1024;
   const spec = (topology: 'same-pod' | 'cross-pod') => ({
-    mechanism: 'tcp', variant: undefined, topology, run: 0,
+    mechanism: 'tcp', variant: undefined, runtime: 'node' as const, topology, run: 0,
     cases: [{ caseIndex: 0, probe: 'throughput' as const, messageBytes }],
-    budget: { warmupMs: 0, measureMs: 50, setupTimeoutMs: 10_000 },
+    budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 50, setupTimeoutMs: 10_000 },
   });
   try {
     const before = vethBytes(pausePid, dev);

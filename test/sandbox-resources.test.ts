@@ -38,7 +38,8 @@ test('--cpu-limit, --pin and --memory land in each container cgroup, and the pro
   const memoryBytes = 128 * 1024 * 1024;
   const runTag = `r${randomInt(36 ** 6).toString(36)}`;
   const session = await sandboxPlacement.open({ runTag, sysvSlot: randomInt(0x10000), resources: { cpuLimit: 0.5, pin, memoryBytes }, log: () => {} });
-  const env = session.envFacts() as {
+  const facts = session.facts();
+  const env = { resources: facts.resources, sandbox: facts.details } as unknown as {
     resources: Record<string, unknown>;
     sandbox: { pods: { namespaces: { net: string; ipc: string; uts: string; mnt: string } }[]; containers: Record<string, ContainerFacts> };
   };
@@ -57,9 +58,9 @@ test('--cpu-limit, --pin and --memory land in each container cgroup, and the pro
 
     const outcome = await session.runPair(
       {
-        mechanism: 'tcp', variant: undefined, topology: 'same-pod', run: 0,
+        mechanism: 'tcp', variant: undefined, runtime: 'node', topology: 'same-pod', run: 0,
         cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
-        budget: { warmupMs: 0, measureMs: 200, setupTimeoutMs: 10_000 },
+        budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 200, setupTimeoutMs: 10_000 },
       },
       new AbortController().signal,
     );

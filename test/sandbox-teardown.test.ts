@@ -97,7 +97,7 @@ test('a container killed mid-case makes that case failed; the suite goes on and 
   assert.equal(latency.runs[0]?.status, 'failed');
   assert.ok(latency.runs[0]?.reason, 'a failed run must say why');
   assert.equal(latency.runs[1]?.status, 'ok', `run 2 must be unaffected: ${latency.runs[1]?.reason}`);
-  const pods = (results.env.sandbox as { pods: PodFacts[] }).pods;
+  const pods = results.env.placements.sandbox?.details?.pods as PodFacts[];
   assertNothingLeft(tagOf(pods), pods.map((p) => p.namespaces), ended);
 });
 
@@ -144,7 +144,7 @@ test('a SIGKILLed harness leaves no process; the next start sweeps its directory
   const script = `
     const { sandboxPlacement } = await import(${JSON.stringify(placementModule)});
     const s = await sandboxPlacement.open({ runTag: ${JSON.stringify(runTag)}, sysvSlot: 2, resources: { memoryBytes: 64 * 1024 * 1024 }, log: () => {} });
-    console.log('OPEN ' + JSON.stringify(s.envFacts().sandbox.pods));
+    console.log('OPEN ' + JSON.stringify(s.facts().details.pods));
     setInterval(() => {}, 1000);`;
   const harness = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

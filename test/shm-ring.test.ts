@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { allocFrame, checkFrame, FrameKind, jsonFrame, stampFrame } from '../bench/frame.js';
+import { allocFrame, checkFrame, jsonFrame, stampFrame } from '../bench/frame.js';
+import { FrameKind } from '../core/frame-format.js';
 import {
   attachSegment,
   FrameReceiver,
@@ -146,6 +147,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 (async () => {
   const ring = await import(workerData.ringUrl);
   const frame = await import(workerData.frameUrl);
+  const { FrameKind } = await import(workerData.frameFormatUrl);
   const bytes = new Uint8Array(workerData.sab);
   const seg = ring.attachSegment(bytes, 'shared buffer');
   const { mySleeping, peerSleeping } = ring.sleepingWords('server');
@@ -161,7 +163,7 @@ const { workerData, parentPort } = require('node:worker_threads');
   for (;;) {
     const f = await ch.recv();
     const check = frame.checkFrame(f);
-    if (check.ok && check.kind === frame.FrameKind.End) break;
+    if (check.ok && check.kind === FrameKind.End) break;
     await ch.send(f);
     echoed++;
   }
@@ -198,6 +200,7 @@ for (const wakeKind of ['spin', 'sleeping'] as const) {
         wake: wakeKind === 'spin' ? 'spin' : 'sleeping',
         ringUrl: new URL('../bench/shm-ring.js', import.meta.url).href,
         frameUrl: new URL('../bench/frame.js', import.meta.url).href,
+        frameFormatUrl: new URL('../core/frame-format.js', import.meta.url).href,
       },
     });
     const done = new Promise<{ echoed?: number; error?: string }>((resolve, reject) => {

@@ -1,15 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  aggregateCase,
-  mean,
-  median,
-  percentile,
-  pooledStddev,
-  stddev,
-  summarizeLatency,
-} from '../harness/stats.js';
-import type { RunResult } from '../harness/results.js';
+import { aggregateCase, mean, median, percentile, pooledStddev, stddev, summarizeLatency } from '../core/stats.js';
+import type { RunResult } from '../core/results.js';
 
 const close = (actual: number, expected: number, tol = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

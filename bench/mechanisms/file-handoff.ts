@@ -48,7 +48,9 @@ import {
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CaseSkipped, SUPPORTED, type Channel, type Mechanism, type OpenContext, type Requirement } from '../mechanism.js';
+import { CaseSkipped } from '../case-skipped.js';
+import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import { type Requirement } from '../../core/requirements.js';
 import { FrameAssembler, FrameQueue } from '../stream-channel.js';
 
 /** Fallback poll: the most latency a missed inotify event can cost. */

@@ -6,7 +6,8 @@
  * application would. A full queue (fs.mqueue.msg_max messages) blocks the sender: that is
  * the mechanism's own flow control.
  */
-import { CaseSkipped, SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import { CaseSkipped } from '../case-skipped.js';
+import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
 import { errnoCode, native, type NativeAddon } from '../native/index.js';
 import { msgqueueRlimitBytes, readSysctl } from '../native/limits.js';
 import { messageChannel, type MessageTransport } from '../native/message-channel.js';

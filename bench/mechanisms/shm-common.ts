@@ -11,14 +11,17 @@
  * comes from ctx.ipc, which ledgers it before creation, so the harness sweeps what a killed
  * side could not remove.
  *
- * The addon question: only `futex` and `sem` need bench/native, so the mechanisms do not
- * declare 'native-addon' (that would skip `spin` too on a machine without a compiler);
- * instead open() throws CaseSkipped for those two variants when the addon is missing, on
- * both sides and before creating anything.
+ * The addon question: only `futex` and `sem` need bench/native, so they declare
+ * 'native-addon' per variant (`spin` runs without a compiler) and the matrix skips them
+ * where the addon is not built. open() still refuses, as CaseSkipped naming the fix, if a
+ * plan asks for them anyway.
  */
 import { createRequire } from 'node:module';
-import type { Channel, Mechanism, OpenContext, Requirement, Role } from '../mechanism.js';
-import { CaseSkipped, SUPPORTED } from '../mechanism.js';
+import type { Channel, Mechanism, OpenContext } from '../mechanism.js';
+import type { Requirement } from '../../core/requirements.js';
+import type { Role } from '../../core/vocabulary.js';
+import { CaseSkipped } from '../case-skipped.js';
+import { SUPPORTED } from '../mechanism.js';
 import { native, nativeUnavailableReason, type NativeAddon } from '../native/index.js';
 import type { RendezvousInfo } from '../rendezvous.js';
 import {
@@ -209,6 +212,7 @@ export function shmMechanism(flavour: ShmFlavour): Mechanism {
     summary: flavour.summary,
     variants: SHM_VARIANTS,
     requires: flavour.requires,
+    variantRequires: { futex: ['native-addon'], sem: ['native-addon'] },
     // Any frame size streams through the ring; nothing to refuse statically.
     supports: () => SUPPORTED,
     open: (ctx) => (ctx.role === 'server' ? openServer(flavour, ctx) : openClient(flavour, ctx)),

@@ -14,7 +14,8 @@
  *   order of the two closes does not matter. A side killed before close leaves the name,
  *   which the harness unlinks from its ledger.
  */
-import type { OpenContext, Role } from '../mechanism.js';
+import type { OpenContext } from '../mechanism.js';
+import type { Role } from '../../core/vocabulary.js';
 import type { NativeAddon } from '../native/index.js';
 import { publishedString, semSlot, shmMechanism, shmTypedArray, type MappedSegment, type SidePair } from './shm-common.js';
 

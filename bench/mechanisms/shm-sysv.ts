@@ -17,7 +17,8 @@
  * - The typed arrays it returns are not unmapped by the GC: only detach() unmaps, after
  *   which the channel never touches them again.
  */
-import type { OpenContext, Role } from '../mechanism.js';
+import type { OpenContext } from '../mechanism.js';
+import type { Role } from '../../core/vocabulary.js';
 import type { NativeAddon } from '../native/index.js';
 import { publishedNumber, semSlot, shmMechanism, shmTypedArray, type MappedSegment, type SidePair } from './shm-common.js';
 

@@ -30,7 +30,8 @@ import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'nod
 import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { CaseSkipped, SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import { CaseSkipped } from '../case-skipped.js';
+import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
 import { retryUntil, serverPort } from '../net-connect.js';
 import { FrameQueue } from '../stream-channel.js';
 import {

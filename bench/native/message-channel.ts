@@ -10,7 +10,8 @@
  * for `peerTimeoutMs` - then it fails, naming the channel: a dead peer is a failed case.
  * On the hot path (the peer answers within a slice) recv/send return synchronously.
  */
-import { FRAME_HEADER_BYTES, readHeader } from '../frame.js';
+import { FRAME_HEADER_BYTES } from '../../core/frame-format.js';
+import { readHeader } from '../frame.js';
 import type { Channel } from '../mechanism.js';
 
 export interface MessageTransport {

@@ -5,9 +5,11 @@
  * shared clock, and a round trip is what an RPC pays.
  */
 import { Bench } from 'tinybench';
-import { allocFrame, checkFrame, FrameKind, stampFrame } from '../frame.js';
+import { allocFrame, checkFrame, stampFrame } from '../frame.js';
+import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
-import { summarizeLatency } from '../../harness/stats.js';
+import { LatencyRecorder } from '../../core/histogram.js';
+import { summarizeLatency } from '../../core/stats.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
@@ -48,10 +50,10 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   const bench = new Bench({
     time: s.measureMs,
     warmupTime: s.warmupMs,
-    warmup: s.warmupMs > 0,
+    warmup: s.warmupMs > 0 || s.warmupRoundTrips > 0,
     // At least a few samples even when one round trip outlasts the budget (1 MiB on a busy host).
     iterations: 10,
-    warmupIterations: s.warmupMs > 0 ? 5 : 0,
+    warmupIterations: s.warmupRoundTrips,
     retainSamples: true,
     throws: true,
     // hrtime-based clock; keep raw round trips (no timer-overhead subtraction) so the
@@ -81,9 +83,12 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   }
   const samplesMs = result.latency.samples ?? [];
   const server = await end(ch, s.lossy, s.silenceTimeoutMs, sent);
+  const recorder = new LatencyRecorder();
+  for (const ms of samplesMs) recorder.record(ms * 1e6);
   return {
     latencyNs: summarizeLatency(samplesMs.map((ms) => ms * 1e6)),
     samples: samplesMs.length,
+    latencyHistogram: recorder.pairs(),
     cpu: {
       clientUsPerMsg: sent > 0 ? cpuUs / sent : 0,
       serverUsPerMsg: server.received > 0 ? server.cpuUs / server.received : 0,

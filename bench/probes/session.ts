@@ -4,7 +4,8 @@
  * intact, and its CPU time). Lossy mechanisms resend control frames until answered.
  */
 import { cpuUsage } from 'node:process';
-import { checkFrame, FrameKind, jsonFrame, jsonPayload } from '../frame.js';
+import { checkFrame, jsonFrame, jsonPayload } from '../frame.js';
+import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
 
 export interface ServerSummary {

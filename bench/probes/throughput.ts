@@ -5,23 +5,25 @@
  * and verified, so queued-but-undelivered data never inflates the rate.
  */
 import { hrtime } from 'node:process';
-import { allocFrame, FrameKind, stampFrame } from '../frame.js';
+import { allocFrame, stampFrame } from '../frame.js';
+import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
-async function stream(ch: Channel, frame: Uint8Array, durationMs: number): Promise<number> {
+/** Stream for `durationMs` and at least `minMessages` messages; returns how many were sent. */
+async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0): Promise<number> {
   const stopAt = hrtime.bigint() + BigInt(Math.round(durationMs * 1e6));
   let seq = 0;
   do {
     await ch.send(stampFrame(frame, FrameKind.Data, seq++));
-  } while (hrtime.bigint() < stopAt);
+  } while (seq < minMessages || hrtime.bigint() < stopAt);
   return seq;
 }
 
 export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const frame = allocFrame(s.messageBytes);
-  if (s.warmupMs > 0) await stream(ch, frame, s.warmupMs);
+  if (s.warmupMs > 0 || s.warmupRoundTrips > 0) await stream(ch, frame, s.warmupMs, s.warmupRoundTrips);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.
   await begin(ch, s.lossy, s.silenceTimeoutMs);

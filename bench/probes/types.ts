@@ -1,9 +1,11 @@
-import type { Cpu, Integrity, LatencyNs, Throughput } from '../protocol.js';
+import type { Cpu, Integrity, LatencyHistogramPairs, LatencyNs, Throughput } from '../../core/protocol.js';
 
 /** What a probe needs to know about its case; built by the entrypoint from the plan. */
 export interface ProbeSettings {
   messageBytes: number;
   warmupMs: number;
+  /** Warm-up also lasts at least this many round trips (messages), so V8 has optimised the loop. */
+  warmupRoundTrips: number;
   measureMs: number;
   /**
    * The peer is presumed dead after this long without an expected frame: every receive is
@@ -17,6 +19,7 @@ export interface ProbeSettings {
 export interface ProbeOutcome {
   latencyNs?: LatencyNs;
   samples?: number;
+  latencyHistogram?: LatencyHistogramPairs;
   throughput?: Throughput;
   elapsedNs?: number;
   cpu: Cpu;

@@ -14,11 +14,12 @@
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { runSteps, type StepsResult } from '../placements/kind/exec.js';
 import { askEngine, findOnPath } from '../placements/kind/prereq.js';
 import type { RunStep, Step } from '../placements/kind/steps.js';
-import { toolInfo } from '../runner.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { toolInfo } from '../tool-info.js';
 import { DOCKERFILE, fillNpmCache, lockedTarballs, sha512Integrity, writeContext } from './context.js';
 import { engineArgv, podmanAdaptation, readHostLimits, type Engine, type EngineId } from './engine.js';
 import {
@@ -44,8 +45,8 @@ import {
   type Workspace,
 } from './offline-base.js';
 
-/** The repository (dist/harness/image -> three levels up): the sources of the build context. */
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+/** The checkout: the sources of the build context. */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 export const OFFICIAL_BASES = { builder: 'node:24-bookworm', runtime: 'node:24-bookworm-slim' } as const;
 export const SOURCE_LABEL = 'dev.podipc.source';

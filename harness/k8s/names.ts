@@ -3,7 +3,7 @@
  * pair is called in the cluster, so the renderer, the command plan and the log collector
  * agree without passing strings around.
  */
-import type { Topology } from '../../bench/mechanism.js';
+import type { RuntimeId, Topology } from '../../core/vocabulary.js';
 
 /** The kind cluster podipc creates and talks to; kubectl always gets `--context kind-podipc`. */
 export const CLUSTER_NAME = 'podipc';
@@ -23,6 +23,7 @@ export const LABEL = {
   mechanism: 'podipc.dev/mechanism',
   variant: 'podipc.dev/variant',
   topology: 'podipc.dev/topology',
+  runtime: 'podipc.dev/runtime',
   role: 'podipc.dev/role',
 } as const;
 
@@ -52,13 +53,14 @@ function shortHash(text: string): string {
 
 /**
  * The pair's id, used as (the stem of) its pod and Service names and as a label value:
- * `<mechanism>[-<variant>]-<sp|xp>-r<run>`, e.g. `shm-posix-futex-sp-r0`. Services need a
+ * `<mechanism>[-<variant>]-<sp|xp>[-nat]-r<run>`, e.g. `shm-posix-futex-sp-r0` (Node) or
+ * `tcp-xp-nat-r1` (the native probe). Services need a
  * DNS-1035 label (starts with a letter, at most 63 characters), and cross-pod names get a
  * `-server`/`-client` suffix, so the id is kept to 52 characters.
  */
-export function pairId(spec: { mechanism: string; variant?: string | undefined; topology: Topology; run: number }): string {
+export function pairId(spec: { mechanism: string; variant?: string | undefined; runtime: RuntimeId; topology: Topology; run: number }): string {
   const label = spec.variant ? `${spec.mechanism}-${spec.variant}` : spec.mechanism;
-  const topo = spec.topology === 'same-pod' ? 'sp' : 'xp';
+  const topo = (spec.topology === 'same-pod' ? 'sp' : 'xp') + (spec.runtime === 'native' ? '-nat' : '');
   let stem = dnsLabel(label) || 'mechanism';
   if (!/^[a-z]/.test(stem)) stem = `m-${stem}`;
   const tail = `-${topo}-r${spec.run}`;

@@ -14,10 +14,12 @@ import { stringify } from 'yaml';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
-import type { Requirement } from '../../bench/mechanism.js';
-import type { Plan } from '../../bench/protocol.js';
-import { sidePlans } from '../placements/pair.js';
-import type { PairSpec } from '../placements/placement.js';
+import { requirementsOf } from '../../bench/mechanism.js';
+import { findMechanism } from '../../bench/registry.js';
+import type { Plan } from '../../core/protocol.js';
+import { REQUIREMENT_INFO, type Requirement } from '../../core/requirements.js';
+import { sidePlans, type PairSpec } from '../plan.js';
+import { runtimes } from '../runtimes/index.js';
 import { DEFAULT_IMAGE, LABEL, labelValue, namespaceName, pairId } from './names.js';
 import { EXCEPTION_ANNOTATION, PROFILE_ANNOTATION, undeclaredViolations } from './pod-security.js';
 
@@ -90,6 +92,13 @@ export interface PairInput {
   requires: readonly Requirement[];
 }
 
+/** The renderer's input for a pair, its requirements from the mechanism registry. */
+export function pairInput(spec: PairSpec): PairInput {
+  const mech = findMechanism(spec.mechanism);
+  if (!mech) throw new Error(`no mechanism '${spec.mechanism}' in the registry`);
+  return { spec, requires: requirementsOf(mech, spec.variant) };
+}
+
 export interface RenderedPair {
   id: string;
   spec: PairSpec;
@@ -143,6 +152,7 @@ function pairLabels(spec: PairSpec, id: string, opts: RenderOptions): Record<str
     [LABEL.mechanism]: labelValue(spec.mechanism),
     ...(spec.variant ? { [LABEL.variant]: labelValue(spec.variant) } : {}),
     [LABEL.topology]: spec.topology,
+    [LABEL.runtime]: spec.runtime,
   };
 }
 
@@ -194,12 +204,13 @@ export function formatPlan(plan: Plan): string {
 type Container = NonNullable<IPod['spec']>['containers'][number];
 type Volume = NonNullable<NonNullable<IPod['spec']>['volumes']>[number];
 
-function probeContainer(role: 'server' | 'client', plan: Plan, mounts: Container['volumeMounts'], opts: RenderOptions, ports?: Container['ports']): Container {
+function probeContainer(role: 'server' | 'client', spec: PairSpec, plan: Plan, mounts: Container['volumeMounts'], opts: RenderOptions, ports?: Container['ports']): Container {
   return {
     name: role,
     image: opts.image,
     imagePullPolicy: opts.imagePullPolicy,
-    // The image's entrypoint is `node dist/bench/entrypoint.js`; it reads the plan from here.
+    // The runtime's probe in the image (harness/runtimes/); it reads the plan from PODIPC_PLAN.
+    command: [...runtimes[spec.runtime].imageCommand],
     env: [{ name: 'PODIPC_PLAN', value: formatPlan(plan) }],
     ...(ports ? { ports } : {}),
     resources: containerResources(opts.resources),
@@ -301,8 +312,8 @@ function renderSamePod(input: PairInput, opts: RenderOptions): RenderedPair {
 
   const volumes: Volume[] = [
     { name: 'shared', emptyDir: {} },
-    { name: 'disk', emptyDir: {} },
-    { name: 'memory', emptyDir: { medium: 'Memory', sizeLimit: '256Mi' } },
+    REQUIREMENT_INFO['volume-disk'].k8sVolume!,
+    REQUIREMENT_INFO['volume-tmpfs'].k8sVolume!,
     tmpVolume('server'),
     tmpVolume('client'),
     ...(bigDevShm ? [{ name: 'dev-shm', emptyDir: { medium: 'Memory', sizeLimit: mebibytes(opts.devShmBytes!) } }] : []),
@@ -329,7 +340,7 @@ function renderSamePod(input: PairInput, opts: RenderOptions): RenderedPair {
     pairLabels(spec, id, opts),
     annotations,
     opts,
-    [probeContainer('server', plans.server, mounts('server'), opts), probeContainer('client', plans.client, mounts('client'), opts)],
+    [probeContainer('server', spec, plans.server, mounts('server'), opts), probeContainer('client', spec, plans.client, mounts('client'), opts)],
     volumes,
     sysctls,
   );
@@ -365,8 +376,8 @@ function renderCrossPod(input: PairInput, opts: RenderOptions): RenderedPair {
     { name: 'probe-tcp', containerPort: CROSS_POD_PORT, protocol: 'TCP' },
     { name: 'probe-udp', containerPort: CROSS_POD_PORT, protocol: 'UDP' },
   ];
-  const server = podObject(serverPod, labels('server'), annotations, opts, [probeContainer('server', plans.server, mounts('server'), opts, ports)], volumes('server'), []);
-  const client = podObject(clientPod, labels('client'), annotations, opts, [probeContainer('client', plans.client, mounts('client'), opts)], volumes('client'), []);
+  const server = podObject(serverPod, labels('server'), annotations, opts, [probeContainer('server', spec, plans.server, mounts('server'), opts, ports)], volumes('server'), []);
+  const client = podObject(clientPod, labels('client'), annotations, opts, [probeContainer('client', spec, plans.client, mounts('client'), opts)], volumes('client'), []);
   const svc: IService = {
     apiVersion: 'v1',
     kind: 'Service',

@@ -2,44 +2,66 @@
  * The placement registry: one line per placement. `auto` picks the first available in
  * AUTO_ORDER; nothing else in the harness branches on a placement's id.
  */
-import type { Placement, PlacementId } from './placement.js';
+import type { PlacementId } from '../../core/vocabulary.js';
+import { RESOURCE_CONTROLS, RESOURCE_FLAGS, type ResourceControl } from '../capabilities.js';
+import { kindPlacement } from './kind.js';
+import type { Placement } from './placement.js';
 import { processPlacement } from './process.js';
 import { sandboxPlacement } from './sandbox.js';
-import { kindPlacement } from './kind.js';
 
-export const placements: readonly Placement[] = [
-  processPlacement,
-  sandboxPlacement,
-  kindPlacement,
-];
+export const placements: Readonly<Partial<Record<PlacementId, Placement>>> = {
+  process: processPlacement,
+  sandbox: sandboxPlacement,
+  kind: kindPlacement,
+};
 
-/** Tried in this order by `--placement auto` (kind is used only when asked for). */
+/** Tried in this order by `--placement auto` (clusters are used only when asked for). */
 export const AUTO_ORDER: readonly PlacementId[] = ['sandbox', 'process'];
 
-export function findPlacement(id: string): Placement | undefined {
-  return placements.find((p) => p.id === id);
+export function findPlacement(id: PlacementId): Placement | undefined {
+  return placements[id];
 }
 
 /**
- * Resolve `auto` to a placement, saying why a preferred one was passed over. An explicit
- * choice that cannot run is returned with its reason; the caller turns that into exit 2.
+ * Resolve the requested placements. `auto` picks the first available, saying why a
+ * preferred one was passed over; an explicit choice that cannot run is an error naming
+ * the fix (exit 2), as is a resource control a chosen placement cannot apply.
  */
-export async function choosePlacement(
-  wanted: PlacementId | 'auto',
+export async function choosePlacements(
+  wanted: readonly PlacementId[] | 'auto',
+  requested: ReadonlySet<ResourceControl>,
   log: (line: string) => void,
-): Promise<{ placement: Placement } | { error: string }> {
-  if (wanted !== 'auto') {
-    const placement = findPlacement(wanted);
-    if (!placement) return { error: `placement '${wanted}' is not available in this build` };
-    const availability = await placement.check();
-    return availability.ok ? { placement } : { error: `--placement ${wanted}: ${availability.reason}` };
+): Promise<{ placements: Placement[] } | { error: string }> {
+  const chosen: Placement[] = [];
+  if (wanted === 'auto') {
+    for (const id of AUTO_ORDER) {
+      const placement = findPlacement(id);
+      if (!placement) continue;
+      const availability = await placement.check();
+      if (availability.ok) {
+        chosen.push(placement);
+        break;
+      }
+      log(`placement auto: not using ${id} (${availability.reason})`);
+    }
+    if (chosen.length === 0) return { error: 'no placement can run here; build the probe with `npm run build`' };
+  } else {
+    for (const id of wanted) {
+      const placement = findPlacement(id);
+      if (!placement) return { error: `--placement ${id}: this build of podipc has no ${id} placement yet; use one of ${Object.keys(placements).join(', ')}` };
+      const availability = await placement.check();
+      if (!availability.ok) return { error: `--placement ${id}: ${availability.reason}` };
+      chosen.push(placement);
+    }
   }
-  for (const id of AUTO_ORDER) {
-    const placement = findPlacement(id);
-    if (!placement) continue;
-    const availability = await placement.check();
-    if (availability.ok) return { placement };
-    log(`placement auto: not using ${id} (${availability.reason})`);
+  for (const placement of chosen) {
+    const refused = RESOURCE_CONTROLS.filter((c) => requested.has(c) && !placement.capabilities.resourceControls[c]);
+    if (refused.length > 0) {
+      const honours = Object.values(placements).filter((p) => refused.every((c) => p!.capabilities.resourceControls[c])).map((p) => p!.id);
+      return {
+        error: `${refused.map((c) => RESOURCE_FLAGS[c]).join(', ')}: the ${placement.id} placement cannot apply ${refused.length > 1 ? 'them' : 'it'}; use --placement ${honours.join(' or ') || 'sandbox'}, or drop the flag`,
+      };
+    }
   }
-  return { error: 'no placement can run here; build the probe with `npm run build`' };
+  return { placements: chosen };
 }

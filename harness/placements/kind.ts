@@ -10,40 +10,21 @@
  * run -> each pair: apply, wait, logs, delete -> delete the namespace (also on Ctrl-C).
  * The cluster stays up for the next run unless --teardown.
  */
-import { resolve } from 'node:path';
-import type { Requirement } from '../../bench/mechanism.js';
-import type { Placement, PlacementOptions, PlacementSession } from './placement.js';
+import type { Placement, PlacementOptions } from './placement.js';
 import { checkPrerequisites } from './kind/prereq.js';
 import { kindSettings } from './kind/settings.js';
 
-/** The repository: the Docker build context (dist/harness/placements -> three levels up). */
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
-
-const SAME_POD: ReadonlySet<Requirement> = new Set<Requirement>(['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon']);
-// The addon is built into the image, so it is there in every pod.
-const CROSS_POD: ReadonlySet<Requirement> = new Set<Requirement>(['native-addon']);
-
-const CROSS_POD_MISSING: Record<Requirement, string> = {
-  'ipc-namespace': 'separate pods do not share an IPC namespace (each pod sandbox has its own)',
-  'shared-dev-shm': "separate pods do not share /dev/shm (each pod's is its own tmpfs)",
-  'volume-disk': 'an emptyDir belongs to one pod; separate pods cannot mount the same one',
-  'volume-tmpfs': 'an emptyDir {medium: Memory} belongs to one pod; separate pods cannot mount the same one',
-  'native-addon': 'the native addon is built into the probe image',
-};
-
-/**
- * What a kind pod offers the matrix, without a cluster: `podipc k8s render` builds the same
- * matrix from it that a run builds from the session.
- */
-export const kindPodModel: Pick<PlacementSession, 'topologies' | 'provides' | 'describeMissing'> = {
-  topologies: ['same-pod', 'cross-pod'],
-  provides: (topology) => (topology === 'same-pod' ? SAME_POD : CROSS_POD),
-  describeMissing: (topology, requirement) =>
-    topology === 'cross-pod' ? CROSS_POD_MISSING[requirement] : `a pod in kind provides ${requirement}; this should not be missing`,
-};
-
 export const kindPlacement: Placement = {
   id: 'kind',
+  capabilities: {
+    topologies: ['same-pod', 'cross-pod'],
+    // The addon is built into the image, so it is there in every pod.
+    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
+    // kind cannot pin to CPUs by number: PODIPC_KIND_PINNED=1 makes a cluster whose static
+    // CPU manager gives Guaranteed pods exclusive cores of its own choosing.
+    resourceControls: { cpuLimit: true, pin: false, memory: true },
+    probeSource: 'image',
+  },
   async check() {
     const settings = kindSettings(process.env);
     if (!settings.ok) return { ok: false, reason: settings.reason };

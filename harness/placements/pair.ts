@@ -8,8 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { extractProbeLines, type Plan, type ProbeLine } from '../../bench/protocol.js';
-import type { PairOutcome, PairSpec } from './placement.js';
+import { extractProbeLines, type ProbeLine } from '../../core/protocol.js';
+import type { PairSpec } from '../plan.js';
+import type { SideCommand } from '../runtimes/runtime.js';
+import type { PairOutcome } from './placement.js';
 
 const STDERR_TAIL_BYTES = 2000;
 /** How long the server may take to finish after the client is done before it is killed. */
@@ -19,12 +21,6 @@ const KILL_GRACE_MS = 1000;
 
 /** Every process group this harness started and has not yet reaped: killed on Ctrl-C. */
 const liveGroups = new Set<ChildProcess>();
-
-export interface SideCommand {
-  command: string;
-  args: string[];
-  env?: NodeJS.ProcessEnv;
-}
 
 /** The longest a pair may run: startup, per-case setup allowance, warm-up and measurement. */
 export function pairDeadlineMs(spec: PairSpec): number {
@@ -118,22 +114,6 @@ export async function killAllPairs(): Promise<void> {
 function describeExit(who: string, child: ChildProcess): string {
   if (child.signalCode) return `${who} was killed by ${child.signalCode}`;
   return `${who} exited with code ${child.exitCode}`;
-}
-
-/** The plan each side receives; placements fill `dirs` and `net` for their pod layout. */
-export function sidePlans(spec: PairSpec, common: Pick<Plan, 'dirs' | 'net' | 'ipc'>): { server: Plan; client: Plan } {
-  const plan = (role: Plan['role']): Plan => ({
-    protocolVersion: 1,
-    role,
-    mechanism: spec.mechanism,
-    ...(spec.variant ? { variant: spec.variant } : {}),
-    topology: spec.topology,
-    run: spec.run,
-    cases: spec.cases,
-    budget: spec.budget,
-    ...common,
-  });
-  return { server: plan('server'), client: plan('client') };
 }
 
 export async function runPairProcesses(

@@ -1,35 +1,28 @@
 /**
  * A placement decides where the two containers of a pod run; nothing else branches on it.
- * One small interface, in the spirit of kind's provider.go: check, open, run pairs, close.
- * Adding a placement is one file plus one line in `placements/index.ts`.
+ * One small interface, in the spirit of kind's provider.go: capabilities up front, then
+ * check, open, run pairs, close. Adding a placement is one file plus one line in
+ * `placements/index.ts`.
  */
-import type { PlanCase, Plan, ProbeLine } from '../../bench/protocol.js';
-import type { Requirement, Topology } from '../../bench/mechanism.js';
-
-export type PlacementId = 'process' | 'sandbox' | 'kind';
-
-export type Availability = { ok: true } | { ok: false; reason: string };
+import type { ProbeLine } from '../../core/protocol.js';
+import type { Requirement } from '../../core/requirements.js';
+import type { PlacementFacts } from '../../core/results.js';
+import type { PlacementId, Topology } from '../../core/vocabulary.js';
+import type { Availability } from '../availability.js';
+import type { PlacementCapabilities } from '../capabilities.js';
+import type { PairSpec } from '../plan.js';
+import type { Runtime } from '../runtimes/runtime.js';
 
 export interface PlacementOptions {
   /** Unique per run; prefixes every name the run creates (dirs, IPC objects, namespaces). */
   runTag: string;
   sysvSlot: number;
-  /** Per-container resources, as kubelet sets them (placements that cannot apply them say so). */
+  /** Per-container resources, as kubelet sets them; only those the capabilities honour are ever passed. */
   resources: { cpuLimit?: number | undefined; pin?: readonly number[] | undefined; memoryBytes?: number | undefined };
   /** Delete long-lived infrastructure the placement created (the kind cluster) afterwards. */
   teardown?: boolean;
   /** Progress and warnings for the user; one line each. */
   log: (line: string) => void;
-}
-
-/** One run of one mechanism: a fresh server/client pair executing a list of cases. */
-export interface PairSpec {
-  mechanism: string;
-  variant: string | undefined;
-  topology: Topology;
-  run: number;
-  cases: PlanCase[];
-  budget: Plan['budget'];
 }
 
 export interface PairOutcome {
@@ -43,17 +36,15 @@ export interface PairOutcome {
 }
 
 export interface PlacementSession {
-  /** Topologies this session can host; cross-pod needs a second pod. */
-  readonly topologies: readonly Topology[];
   /**
-   * What the pod provides to mechanisms in a topology. The matrix skips a case whose
-   * mechanism requires something missing, with `describeMissing` as the reason.
+   * What this session lacks of what its capabilities promise, with the reason: e.g. no
+   * tmpfs volume without root, or the native addon not built on this host.
    */
-  provides(topology: Topology): ReadonlySet<Requirement>;
-  /** Human reason for a missing requirement, e.g. "separate pods share no IPC namespace". */
-  describeMissing(topology: Topology, requirement: Requirement): string;
-  /** Facts for results.json `env` (boundary check, pinning, node info). */
-  envFacts(): Record<string, unknown>;
+  lacks(topology: Topology): ReadonlyMap<Requirement, string>;
+  /** Can this session start the runtime's probe? (Host placements: is it built here.) */
+  runtimeAvailability(runtime: Runtime): Availability;
+  /** What results.json records about this placement (env.placements[id]). */
+  facts(): PlacementFacts;
   /**
    * Run one pair. `onLine`, when the placement can see output as it happens (local
    * processes), is called with each result line as its case completes: live progress.
@@ -65,7 +56,8 @@ export interface PlacementSession {
 
 export interface Placement {
   readonly id: PlacementId;
-  /** Whether this placement can run here; the reason names the fix when not. Fast. */
+  readonly capabilities: PlacementCapabilities;
+  /** Whether this placement can run here; the reason names the fix when not. Fast, creates nothing. */
   check(): Promise<Availability>;
   open(options: PlacementOptions): Promise<PlacementSession>;
 }

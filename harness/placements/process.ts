@@ -6,20 +6,22 @@
  * `medium: Memory` emptyDir.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Requirement, Topology } from '../../bench/mechanism.js';
-import { nativeAvailable } from '../../bench/native/index.js';
 import { sweepLedger } from '../../bench/native/ledger.js';
-import { pairDeadlineMs, runPairProcesses, sidePlans, type SideCommand } from './pair.js';
-import type { ProbeLine } from '../../bench/protocol.js';
-import type { PairOutcome, PairSpec, Placement, PlacementOptions, PlacementSession } from './placement.js';
+import type { ProbeLine } from '../../core/protocol.js';
+import type { Requirement } from '../../core/requirements.js';
+import type { PlacementFacts } from '../../core/results.js';
+import { sidePlans, type PairSpec } from '../plan.js';
+import { runtimes } from '../runtimes/index.js';
+import type { Runtime } from '../runtimes/runtime.js';
+import { hostBuildLacks, hostRuntimeAvailability } from './host-build.js';
+import { pairDeadlineMs, runPairProcesses } from './pair.js';
+import type { PairOutcome, Placement, PlacementOptions, PlacementSession } from './placement.js';
 
 const run = promisify(execFile);
-const ENTRYPOINT = resolve(import.meta.dirname, '../../bench/entrypoint.js');
 const ROOT_PREFIX = 'podipc-';
 
 interface Owner {
@@ -99,7 +101,6 @@ async function memoryVolume(root: string, runTag: string, owner: Owner): Promise
 }
 
 class ProcessSession implements PlacementSession {
-  readonly topologies: readonly Topology[] = ['same-pod'];
   private pairCount = 0;
   private closed = false;
 
@@ -110,30 +111,21 @@ class ProcessSession implements PlacementSession {
     private readonly options: PlacementOptions,
   ) {}
 
-  provides(): ReadonlySet<Requirement> {
-    const have: Requirement[] = ['ipc-namespace', 'shared-dev-shm', 'volume-disk'];
-    if (this.tmpfs) have.push('volume-tmpfs');
-    if (nativeAvailable()) have.push('native-addon');
-    return new Set(have);
+  lacks(): ReadonlyMap<Requirement, string> {
+    const lacks = hostBuildLacks();
+    if (!this.tmpfs) lacks.set('volume-tmpfs', 'no tmpfs volume: the process placement needs root to mount one, or a writable /dev/shm');
+    return lacks;
   }
 
-  describeMissing(_topology: Topology, requirement: Requirement): string {
-    switch (requirement) {
-      case 'volume-tmpfs':
-        return 'no tmpfs volume: the process placement needs root to mount one, or a writable /dev/shm';
-      case 'native-addon':
-        return 'the native addon is not built: run `npm ci` (needs g++, make and python3 for node-gyp)';
-      default:
-        return `the process placement cannot provide ${requirement}`;
-    }
+  runtimeAvailability(runtime: Runtime) {
+    return hostRuntimeAvailability(runtime);
   }
 
-  envFacts(): Record<string, unknown> {
-    const { resources } = this.options;
-    const asked = resources.cpuLimit !== undefined || resources.pin !== undefined || resources.memoryBytes !== undefined;
+  facts(): PlacementFacts {
     return {
       isolation: 'none: two host processes sharing the host network and IPC namespaces',
-      ...(asked ? { resourcesIgnored: 'the process placement applies no CPU/memory limits or pinning; use --placement sandbox' } : {}),
+      resources: {},
+      details: { tmpfsVolume: this.owner.tmpfsMount ? 'a tmpfs mounted by the run' : this.tmpfs ? 'a directory in /dev/shm' : 'none' },
     };
   }
 
@@ -148,10 +140,10 @@ class ProcessSession implements PlacementSession {
       net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
       ipc: { runTag: this.options.runTag, sysvSlot: this.options.sysvSlot },
     });
-    const side = async (role: 'server' | 'client'): Promise<SideCommand> => {
+    const side = async (role: 'server' | 'client') => {
       const planPath = join(dir, `${role}.plan.json`);
       await writeFile(planPath, JSON.stringify(plans[role]), { mode: 0o600 });
-      return { command: process.execPath, args: [ENTRYPOINT, '--plan', planPath] };
+      return runtimes[spec.runtime].hostCommand(planPath);
     };
     try {
       return await runPairProcesses(await side('server'), await side('client'), pairDeadlineMs(spec), signal, onLine);
@@ -173,9 +165,14 @@ class ProcessSession implements PlacementSession {
 
 export const processPlacement: Placement = {
   id: 'process',
+  capabilities: {
+    topologies: ['same-pod'],
+    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': [] },
+    resourceControls: { cpuLimit: false, pin: false, memory: false },
+    probeSource: 'host',
+  },
   async check() {
-    if (!existsSync(ENTRYPOINT)) return { ok: false, reason: `the probe is not built (${ENTRYPOINT} missing): run \`npm run build\`` };
-    return { ok: true };
+    return runtimes.node.availability();
   },
   async open(options) {
     await sweepStaleProcessRuns(options.log);

@@ -8,10 +8,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Requirement, Topology } from '../../bench/mechanism.js';
-import { nativeAvailable } from '../../bench/native/index.js';
-import { pairDeadlineMs, runPairProcesses, sidePlans } from './pair.js';
-import type { Availability, PairOutcome, PairSpec, Placement, PlacementOptions, PlacementSession } from './placement.js';
+import type { ProbeLine } from '../../core/protocol.js';
+import type { Requirement } from '../../core/requirements.js';
+import type { PlacementFacts } from '../../core/results.js';
+import type { Availability } from '../availability.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { sidePlans, type PairSpec } from '../plan.js';
+import { runtimes } from '../runtimes/index.js';
+import type { Runtime } from '../runtimes/runtime.js';
+import { hostBuildLacks, hostRuntimeAvailability } from './host-build.js';
+import { pairDeadlineMs, runPairProcesses } from './pair.js';
+import type { PairOutcome, Placement, PlacementOptions, PlacementSession } from './placement.js';
 import { checkBoundary, type BoundaryResult, type BoundaryRunner } from './sandbox/boundary.js';
 import { RunCgroups, type ContainerCgroupFacts } from './sandbox/cgroups.js';
 import { missingTools, mustRun, runCommand, toolEnv } from './sandbox/exec.js';
@@ -19,11 +26,8 @@ import { isInside, pairDirs, POD_DEV_SHM_BYTES, runLayout, type ContainerName, t
 import { findLeftovers } from './sandbox/leftovers.js';
 import { linkPods, type CrossPodLink } from './sandbox/network.js';
 import { containerCommand, preparePairDir, resetPod, startPod, type Leftovers, type Pod } from './sandbox/pod.js';
-import type { ProbeLine } from '../../bench/protocol.js';
 import { identify, killRunSync, sweepStaleSandboxRuns, teardownState, uptimeTicks, writeState, type SandboxState } from './sandbox/state.js';
 
-const PACKAGE_ROOT = resolve(import.meta.dirname, '../../..');
-const ENTRYPOINT = resolve(import.meta.dirname, '../../bench/entrypoint.js');
 const BOUNDARY_ENTRY = resolve(import.meta.dirname, '../../bench/boundary-check.js');
 
 /** The containers a session runs in: pod A's two, and pod B's client (cross-pod). */
@@ -39,15 +43,7 @@ interface ContainerSetup {
   facts: ContainerCgroupFacts;
 }
 
-const SHARED_POD_ONLY: Partial<Record<Requirement, string>> = {
-  'ipc-namespace': 'separate pods share no IPC namespace',
-  'shared-dev-shm': 'separate pods share no /dev/shm (each pod has its own tmpfs)',
-  'volume-disk': 'separate pods share no volume (an emptyDir belongs to one pod)',
-  'volume-tmpfs': 'separate pods share no volume (an emptyDir belongs to one pod)',
-};
-
 class SandboxSession implements PlacementSession {
-  readonly topologies: readonly Topology[] = ['same-pod', 'cross-pod'];
   private pairCount = 0;
   private closed = false;
   private readonly onExit = (): void => killRunSync(this.state);
@@ -65,32 +61,30 @@ class SandboxSession implements PlacementSession {
     process.on('exit', this.onExit);
   }
 
-  provides(topology: Topology): ReadonlySet<Requirement> {
-    const have: Requirement[] = topology === 'same-pod' ? ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs'] : [];
-    if (nativeAvailable()) have.push('native-addon');
-    return new Set(have);
+  lacks(): ReadonlyMap<Requirement, string> {
+    return hostBuildLacks();
   }
 
-  describeMissing(topology: Topology, requirement: Requirement): string {
-    if (requirement === 'native-addon') return 'the native addon is not built: run `npm ci` (needs g++, make and python3 for node-gyp)';
-    return (topology === 'cross-pod' && SHARED_POD_ONLY[requirement]) || `the sandbox cannot provide ${requirement}`;
+  runtimeAvailability(runtime: Runtime): Availability {
+    return hostRuntimeAvailability(runtime);
   }
 
-  envFacts(): Record<string, unknown> {
+  facts(): PlacementFacts {
     const { resources } = this.options;
-    const b = this.boundary;
+    const { problems: _problems, ...boundary } = this.boundary;
     return {
-      boundary: {
-        passed: b.passed,
-        sameIpcNamespace: b.sameIpcNamespace,
-        sharedDevShm: b.sharedDevShm,
-        sharedVolumes: b.sharedVolumes,
-        hostIsolated: b.hostIsolated,
-        secondPodIsolated: b.secondPodIsolated,
-        checkedAt: b.checkedAt,
-        method: 'a SysV queue (ipcmk), a /dev/shm file and a file per volume made in pod A\'s server container; looked for from its client container, the host and pod B',
+      isolation: 'a pod boundary from Linux namespaces: the pod shares network, IPC and UTS; each container has its own mount and PID namespaces',
+      resources: {
+        ...(resources.cpuLimit !== undefined ? { cpuLimitCores: resources.cpuLimit } : {}),
+        ...(resources.pin !== undefined ? { pin: [...resources.pin] } : {}),
+        ...(resources.memoryBytes !== undefined ? { memoryBytes: resources.memoryBytes } : {}),
+        appliedWith: 'cgroup v1, per container (cpu.cfs_quota_us, cpuset.cpus: server on the first pinned CPU, client on the last; memory.limit_in_bytes)',
       },
-      sandbox: {
+      boundary: {
+        ...boundary,
+        method: "a SysV queue (ipcmk), a /dev/shm file and a file per volume made in pod A's server container; looked for from its client container, the host and pod B",
+      },
+      details: {
         runtime: 'Linux namespaces via util-linux (unshare, nsenter) and iproute2; no container engine, no images',
         pods: Object.values(this.pods).map((p) => ({ name: p.layout.name, hostname: p.layout.name, pausePid: p.pause.pid, namespaces: p.namespaces })),
         container: 'own mount and PID namespaces, private /tmp (tmpfs); the host root filesystem (no image)',
@@ -98,12 +92,6 @@ class SandboxSession implements PlacementSession {
         volumes: { disk: 'emptyDir {} on disk', memory: 'emptyDir {medium: Memory} (tmpfs)' },
         crossPodLink: this.link,
         containers: Object.fromEntries([...this.containers].map(([id, c]) => [id, c.facts])),
-      },
-      resources: {
-        ...(resources.cpuLimit !== undefined ? { cpuLimitCores: resources.cpuLimit } : {}),
-        ...(resources.pin !== undefined ? { pin: resources.pin, pinning: 'server on the first CPU, client on the last' } : {}),
-        ...(resources.memoryBytes !== undefined ? { memoryBytes: resources.memoryBytes } : {}),
-        appliedWith: 'cgroup v1, per container (cpu.cfs_quota_us, cpuset.cpus, memory.limit_in_bytes)',
       },
     };
   }
@@ -142,7 +130,8 @@ class SandboxSession implements PlacementSession {
       const side = async (role: ContainerName, pod: Pod) => {
         const planPath = join(dirs.planDir, `${role}.plan.json`);
         await writeFile(planPath, JSON.stringify(plans[role]), { mode: 0o600 });
-        return containerCommand(pod, this.container(pod.layout.key, role).procsFiles, PACKAGE_ROOT, [process.execPath, ENTRYPOINT, '--plan', planPath]);
+        const { command, args } = runtimes[spec.runtime].hostCommand(planPath);
+        return containerCommand(pod, this.container(pod.layout.key, role).procsFiles, PACKAGE_ROOT, [command, ...args]);
       };
       outcome = await runPairProcesses(await side('server', serverPod), await side('client', clientPod), pairDeadlineMs(spec), signal, onLine);
       return outcome;
@@ -195,7 +184,9 @@ async function checkSandbox(): Promise<Availability> {
   }
   const missing = missingTools();
   if (missing.length) return { ok: false, reason: `missing ${missing.join(', ')}: install with \`apt-get install -y util-linux mount iproute2\`, or use --placement process` };
-  if (!existsSync(ENTRYPOINT) || !existsSync(BOUNDARY_ENTRY)) return { ok: false, reason: `the probe is not built (${ENTRYPOINT}): run \`npm run build\`` };
+  const node = runtimes.node.availability();
+  if (!node.ok) return node;
+  if (!existsSync(BOUNDARY_ENTRY)) return { ok: false, reason: `the boundary check is not built (${BOUNDARY_ENTRY} missing): run \`npm run build\`` };
   // podipc itself may live under /tmp (each container binds it back into its private /tmp),
   // but node must not, and nothing can live under /dev/shm, which is the pod's own.
   for (const path of [PACKAGE_ROOT, process.execPath]) {
@@ -284,6 +275,12 @@ async function openSandbox(options: PlacementOptions): Promise<SandboxSession> {
 
 export const sandboxPlacement: Placement = {
   id: 'sandbox',
+  capabilities: {
+    topologies: ['same-pod', 'cross-pod'],
+    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
+    resourceControls: { cpuLimit: true, pin: true, memory: true },
+    probeSource: 'host',
+  },
   async check() {
     cachedCheck = await checkSandbox();
     return cachedCheck;

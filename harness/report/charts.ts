@@ -7,8 +7,8 @@
  * Function.prototype.toString: one implementation for both renderers, so the PNG and the
  * interactive chart cannot drift apart.
  */
-import { mechanismLabel } from '../results.js';
-import type { CaseResult, ResultFile } from '../results.js';
+import { mechanismLabel, type PlacementId, type RuntimeId } from '../../core/vocabulary.js';
+import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
 
 export interface ChartPoint {
   /** Message size in bytes. */
@@ -74,9 +74,20 @@ function subtitleOf(results: ResultFile, extra: string): string[] {
 
 const TOPOLOGY_TEXT = { 'same-pod': 'same pod', 'cross-pod': 'cross pod' } as const;
 
+/**
+ * The cases these charts draw: one line per mechanism, so one runtime and one placement -
+ * the first placement of the run, and the Node runtime when it ran (the per-runtime and
+ * per-placement comparisons have tables of their own).
+ */
+function charted(results: ResultFile): { placement: PlacementId; runtime: RuntimeId } {
+  const runtime: RuntimeId = results.cases.some((c) => c.runtime === 'node' && c.status === 'ok') ? 'node' : 'native';
+  return { placement: placementsOf(results)[0]!, runtime };
+}
+
 function okCases(results: ResultFile, probe: CaseResult['probe'], topology: CaseResult['topology']): CaseResult[] {
+  const { placement, runtime } = charted(results);
   // Only ok cases: a failed case's aggregate covers a subset of runs and would look better than it is.
-  return results.cases.filter((c) => c.status === 'ok' && c.probe === probe && c.topology === topology);
+  return results.cases.filter((c) => c.status === 'ok' && c.probe === probe && c.topology === topology && c.placement === placement && c.runtime === runtime);
 }
 
 function seriesBy(
@@ -124,7 +135,8 @@ const cpuPoint = (c: CaseResult): ChartPoint | undefined =>
  */
 export function buildChartSpecs(results: ResultFile): ChartSpec[] {
   const colors = colorMap(results);
-  const where = `${results.env.placement} on ${hostOf(results)}`;
+  const { placement, runtime } = charted(results);
+  const where = `${placement}, ${runtime} probe, on ${hostOf(results)}`;
   const specs: ChartSpec[] = [];
   const base = { width: CHART_WIDTH_PX, height: CHART_HEIGHT_PX, xLabel: 'message size (bytes, log scale)' };
 

@@ -4,7 +4,7 @@
  * data are inlined; the chart configuration code is the same function the PNG renderer uses
  * (charts.ts), inlined by its source text. Pure: the caller passes the Chart.js source.
  */
-import type { ResultFile } from '../results.js';
+import type { ResultFile } from '../../core/results.js';
 import { backgroundPlugin, buildChartSpecs, toChartConfig, whiskerPlugin } from './charts.js';
 import { htmlEscape } from './format.js';
 import { buildReportModel, type Table } from './tables.js';

@@ -1,7 +1,7 @@
 /**
  * report.md: GitHub-flavoured Markdown laid out from the report model. Pure.
  */
-import type { ResultFile } from '../results.js';
+import type { ResultFile } from '../../core/results.js';
 import { buildChartSpecs } from './charts.js';
 import { mdCell } from './format.js';
 import { buildReportModel, type Table } from './tables.js';

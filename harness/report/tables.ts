@@ -4,8 +4,8 @@
  * of results.json alone (no clock, no machine reads), so re-rendering an old file gives the
  * same report.
  */
-import { mechanismLabel } from '../results.js';
-import type { CaseResult, ResultFile } from '../results.js';
+import { mechanismLabel } from '../../core/vocabulary.js';
+import { placementsOf, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
 
 export interface Table {
@@ -85,11 +85,11 @@ function noteText(c: CaseResult): string {
 
 const dash = '—';
 
-function latencyRow(rank: string, c: CaseResult): string[] {
+function latencyRow(rank: string, c: CaseResult, label: string): string[] {
   const l = c.latencyNs;
   return [
     rank,
-    mechanismLabel(c),
+    label,
     l ? formatNs(l.p50) : dash,
     l ? formatNs(l.p99) : dash,
     l ? formatNs(l.p999) : dash,
@@ -101,11 +101,11 @@ function latencyRow(rank: string, c: CaseResult): string[] {
   ];
 }
 
-function throughputRow(rank: string, c: CaseResult): string[] {
+function throughputRow(rank: string, c: CaseResult, label: string): string[] {
   const t = c.throughput;
   return [
     rank,
-    mechanismLabel(c),
+    label,
     t ? formatRate(t.msgsPerSec) : dash,
     t ? formatBytesPerSec(t.bytesPerSec) : dash,
     c.cpu ? formatUs(c.cpu.clientUsPerMsg) : dash,
@@ -121,41 +121,48 @@ const LATENCY_NUMERIC = [true, false, true, true, true, true, true, false, true,
 const THROUGHPUT_HEADER = ['#', 'mechanism', 'msgs/s', 'bytes/s', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
 const THROUGHPUT_NUMERIC = [true, false, true, true, true, true, false, true, false];
 
-function pinningText(results: ResultFile): string {
-  const fromEnv = (results.env as Record<string, unknown>).pinning;
-  if (fromEnv !== undefined) return typeof fromEnv === 'string' ? fromEnv : JSON.stringify(fromEnv);
-  const pin = results.config.pin;
-  if (Array.isArray(pin) && pin.length) return `CPUs ${pin.join(', ')}`;
-  return 'none (the scheduler places both sides)';
+function resourcesText(r: AppliedResources): string {
+  const parts = [
+    r.pin ? `pinned to CPUs ${r.pin.join(',')}` : 'not pinned (the scheduler places both sides)',
+    ...(r.cpuLimitCores !== undefined ? [`CPU limit ${r.cpuLimitCores} cores`] : []),
+    ...(r.memoryBytes !== undefined ? [`memory limit ${formatBytes(r.memoryBytes)}`] : []),
+  ];
+  return parts.join(', ');
 }
 
 function envBlock(results: ResultFile): Array<[string, string]> {
-  const e = results.env as Record<string, unknown> & ResultFile['env'];
+  const e = results.env;
   const rows: Array<[string, string]> = [
-    ['placement', e.placement],
+    ['placements', placementsOf(results).join(', ')],
     ['host', e.hostname ?? '(not recorded)'],
     ['kernel', e.kernel],
     ['CPU', e.cpuModel],
     ['cores', String(e.cores)],
     ['Node', e.nodeVersion],
-    ['pinning', pinningText(results)],
   ];
-  if (e.k8sVersion) rows.push(['Kubernetes', e.k8sVersion]);
+  for (const id of placementsOf(results)) {
+    const f = e.placements[id]!;
+    rows.push([`${id}: isolation`, f.isolation], [`${id}: resources`, resourcesText(f.resources)]);
+    if (f.k8sVersion) rows.push([`${id}: Kubernetes`, f.k8sVersion]);
+    if (f.boundary) rows.push([`${id}: boundary check`, f.boundary.passed ? `passed (${f.boundary.method})` : 'FAILED']);
+    for (const [k, v] of Object.entries(f.details ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      rows.push([`${id}: ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
+    }
+  }
   rows.push(['git commit', results.tool.gitCommit], ['podipc', results.tool.version]);
   const cfg = results.config;
-  if (typeof cfg.runs === 'number') rows.push(['runs per case', String(cfg.runs)]);
-  if (typeof cfg.warmupMs === 'number' && typeof cfg.measureMs === 'number') {
-    rows.push(['budget per run', `${cfg.warmupMs} ms warm-up, ${cfg.measureMs} ms measured`]);
-  }
+  rows.push(['runs per case', String(cfg.runs)]);
+  rows.push(['budget per run', `${cfg.warmupMs} ms and at least ${cfg.warmupRoundTrips} round trips of warm-up, ${cfg.measureMs} ms measured`]);
+  rows.push(['runtimes', cfg.runtimes.join(', ')]);
   rows.push(['started', results.startedAt], ['finished', results.finishedAt]);
-  // Whatever else the placement recorded (boundary checks, node names), verbatim.
-  const known = new Set(['placement', 'hostname', 'kernel', 'cpuModel', 'cores', 'nodeVersion', 'pinning', 'k8sVersion']);
-  for (const key of Object.keys(e).sort()) {
-    if (known.has(key)) continue;
-    const v = e[key];
-    rows.push([key, typeof v === 'string' ? v : JSON.stringify(v)]);
-  }
   return rows;
+}
+
+/** "tcp", or "tcp · native · sandbox" when the file holds more than one runtime or placement. */
+function rowLabel(results: ResultFile): (c: CaseResult) => string {
+  const manyRuntimes = new Set(results.cases.map((c) => c.runtime)).size > 1;
+  const manyPlacements = placementsOf(results).length > 1;
+  return (c) => [mechanismLabel(c), ...(manyRuntimes ? [c.runtime] : []), ...(manyPlacements ? [c.placement] : [])].join(' · ');
 }
 
 function highlights(results: ResultFile): string[] {
@@ -183,11 +190,12 @@ function highlights(results: ResultFile): string[] {
 export function buildReportModel(results: ResultFile): ReportModel {
   const count = (s: string): number => results.cases.filter((c) => c.status === s).length;
   const summary = [
-    `${results.cases.length} cases on placement **${results.env.placement}**: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed.`,
+    `${results.cases.length} cases on ${placementsOf(results).map((p) => `**${p}**`).join(', ')}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed.`,
     'Tables are sorted best first (lowest p50 round trip, highest msgs/s); cases that lost or corrupted messages rank after clean ones. ' +
       'Numbers are medians over the runs (independent process pairs); CPU is CPU time on each side per message (per round trip in latency tables), so busy-polling shows up as cost.',
   ];
   const sections: Section[] = [];
+  const label = rowLabel(results);
   for (const probe of ['latency', 'throughput'] as const) {
     for (const topology of ['same-pod', 'cross-pod'] as const) {
       const cases = results.cases.filter((c) => c.probe === probe && c.topology === topology);
@@ -198,7 +206,7 @@ export function buildReportModel(results: ResultFile): ReportModel {
         let rank = 0;
         const rows = sorted.map((c) => {
           const r = c.status === 'ok' ? String(++rank) : '';
-          return probe === 'latency' ? latencyRow(r, c) : throughputRow(r, c);
+          return probe === 'latency' ? latencyRow(r, c, label(c)) : throughputRow(r, c, label(c));
         });
         return {
           heading: formatBytes(size),
@@ -220,12 +228,12 @@ export function buildReportModel(results: ResultFile): ReportModel {
   const problems = results.cases
     .filter((c) => c.status !== 'ok')
     .map((c) => ({
-      key: `${mechanismLabel(c)} ${c.probe} ${formatBytes(c.messageBytes)} ${TOPOLOGY_TEXT[c.topology]}`,
+      key: `${label(c)} ${c.probe} ${formatBytes(c.messageBytes)} ${TOPOLOGY_TEXT[c.topology]}`,
       status: c.status,
       reason: c.reason ?? 'no reason recorded',
     }));
   return {
-    title: `podipc report: ${results.env.placement} on ${results.env.hostname ?? results.env.cpuModel}`,
+    title: `podipc report: ${placementsOf(results).join(', ')} on ${results.env.hostname ?? results.env.cpuModel}`,
     summary,
     highlights: highlights(results),
     env: envBlock(results),

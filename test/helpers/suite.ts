@@ -8,12 +8,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunArgs } from '../../harness/config.js';
-import { caseKey, type CaseResult, type ResultFile } from '../../harness/results.js';
+import { caseKey, type CaseResult, type ResultFile } from '../../core/results.js';
 import { runSuite } from '../../harness/runner.js';
 
-/** The suite's results; when the run itself throws, the error carries what it logged. */
+/**
+ * The suite's results; when the run itself throws, the error carries what it logged.
+ * The Node runtime only, unless the flags name `--runtime` (native tests do).
+ */
 export async function runQuick(flags: string[]): Promise<ResultFile> {
-  const config = parseRunArgs(['--quick', ...flags]);
+  const config = parseRunArgs(['--quick', ...(flags.includes('--runtime') ? [] : ['--runtime', 'node']), ...flags]);
   if (!config) throw new Error(`runQuick: flags ${flags.join(' ')} asked for --help`);
   const log: string[] = [];
   try {

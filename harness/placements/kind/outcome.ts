@@ -4,7 +4,7 @@
  * that `kubectl logs` printed - the container's stdout and stderr interleaved - and the
  * result lines are picked out of them with the protocol's own `extractProbeLines`.
  */
-import { extractProbeLines, RESULT_LINE_PREFIX, type ProbeLine } from '../../../bench/protocol.js';
+import { extractProbeLines, RESULT_LINE_PREFIX, type ProbeLine } from '../../../core/protocol.js';
 import type { PairOutcome } from '../placement.js';
 import { containerStatus, describeTermination } from './pod-status.js';
 

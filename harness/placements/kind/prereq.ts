@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Availability } from '../placement.js';
+import type { Availability } from '../../availability.js';
 
 /** `docker info` against an unreachable TCP DOCKER_HOST can hang on connect; 4 s keeps `check()` fast. */
 export const DOCKER_INFO_TIMEOUT_MS = 4000;

@@ -2,12 +2,14 @@
  * A kind run's session: cluster, image, namespace, then one pod (pair) at a time. See
  * `../kind.ts` for the lifecycle; every command comes from the plans in `commands.ts`.
  */
-import type { Requirement, Topology } from '../../../bench/mechanism.js';
-import { findMechanism } from '../../../bench/registry.js';
 import { CLUSTER_NAME, KUBE_CONTEXT, namespaceName } from '../../k8s/names.js';
-import { RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
-import type { PairOutcome, PairSpec, PlacementOptions, PlacementSession } from '../placement.js';
-import { kindPodModel, REPO_ROOT } from '../kind.js';
+import { pairInput, RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
+import type { PairOutcome, PlacementOptions, PlacementSession } from '../placement.js';
+import type { PairSpec } from '../../plan.js';
+import { PACKAGE_ROOT } from '../../paths.js';
+import type { Requirement } from '../../../core/requirements.js';
+import type { PlacementFacts } from '../../../core/results.js';
+import type { Availability } from '../../availability.js';
 import {
   closePlan,
   configPath,
@@ -25,10 +27,6 @@ import { clusterFacts, type ClusterFacts } from './facts.js';
 import { pairOutcome } from './outcome.js';
 import type { KindSettings } from './settings.js';
 
-function requirementsOf(mechanism: string): readonly Requirement[] {
-  return findMechanism(mechanism)?.requires ?? [];
-}
-
 export function renderOptionsFor(options: PlacementOptions, settings: KindSettings): RenderOptions {
   return {
     runTag: options.runTag,
@@ -40,7 +38,7 @@ export function renderOptionsFor(options: PlacementOptions, settings: KindSettin
     resources: {
       // kind cannot pick CPUs by number; a Guaranteed pod with whole CPUs is what the
       // static CPU manager pins, to cores of its choosing.
-      guaranteed: options.resources.pin !== undefined,
+      guaranteed: settings.pinnedCluster,
       cpu: options.resources.cpuLimit,
       memoryBytes: options.resources.memoryBytes,
     },
@@ -48,8 +46,7 @@ export function renderOptionsFor(options: PlacementOptions, settings: KindSettin
 }
 
 class KindSession implements PlacementSession {
-  readonly topologies = kindPodModel.topologies;
-  private facts: ClusterFacts = {};
+  private cluster: ClusterFacts = {};
   private namespaceCreated = false;
   private interrupted = false;
   private closed = false;
@@ -83,10 +80,10 @@ class KindSession implements PlacementSession {
     if (image.failure) throw new Error(`kind: ${image.failure}`);
     const facts = await runSteps(factsPlan());
     if (facts.failure) throw new Error(`kind: ${facts.failure}`);
-    this.facts = clusterFacts({ ...image.captures, ...facts.captures });
+    this.cluster = clusterFacts({ ...image.captures, ...facts.captures });
     for (const note of [...image.notes, ...facts.notes]) this.log(`note: ${note}`);
-    if (this.render.resources.guaranteed && this.facts.cpuManagerPolicy !== 'static') {
-      this.log(`--pin: pods get Guaranteed QoS, but the kubelet's CPU manager policy is '${this.facts.cpuManagerPolicy ?? 'unknown'}', so no core is exclusive; create the cluster with PODIPC_KIND_PINNED=1 (podipc cluster down; PODIPC_KIND_PINNED=1 podipc cluster up)`);
+    if (this.render.resources.guaranteed && this.cluster.cpuManagerPolicy !== 'static') {
+      this.log(`PODIPC_KIND_PINNED: pods get Guaranteed QoS, but the kubelet's CPU manager policy is '${this.cluster.cpuManagerPolicy ?? 'unknown'}', so no core is exclusive; create the cluster with PODIPC_KIND_PINNED=1 (podipc cluster down; PODIPC_KIND_PINNED=1 podipc cluster up)`);
     }
     // Marked before the apply: a half-finished apply still leaves something to delete.
     this.namespaceCreated = true;
@@ -94,39 +91,45 @@ class KindSession implements PlacementSession {
     if (ns.failure) throw new Error(`kind: ${ns.failure}`);
   }
 
-  provides(topology: Topology): ReadonlySet<Requirement> {
-    return kindPodModel.provides(topology);
+  lacks(): ReadonlyMap<Requirement, string> {
+    return new Map();
   }
 
-  describeMissing(topology: Topology, requirement: Requirement): string {
-    return kindPodModel.describeMissing(topology, requirement);
+  runtimeAvailability(): Availability {
+    // Both probes are built into the image (k8s/Dockerfile).
+    return { ok: true };
   }
 
-  envFacts(): Record<string, unknown> {
+  facts(): PlacementFacts {
     const { resources } = this.render;
     return {
-      ...(this.facts.k8sVersion ? { k8sVersion: this.facts.k8sVersion } : {}),
-      kind: {
+      isolation: 'real pods on a kind node: containerd, the kubelet, a CNI; the same pod model as any cluster',
+      resources: {
+        ...(resources.cpu !== undefined ? { cpuLimitCores: resources.cpu } : {}),
+        ...(resources.memoryBytes !== undefined ? { memoryBytes: resources.memoryBytes } : {}),
+        appliedWith: resources.guaranteed ? 'pod resources: Guaranteed QoS (whole CPUs, requests = limits) for the static CPU manager' : 'pod resources.limits (Burstable QoS)',
+      },
+      ...(this.cluster.k8sVersion ? { k8sVersion: this.cluster.k8sVersion } : {}),
+      details: {
         cluster: CLUSTER_NAME,
         context: KUBE_CONTEXT,
         namespace: namespaceName(this.options.runTag),
         createdCluster: this.createdCluster,
-        ...(this.facts.kindVersion ? { kindVersion: this.facts.kindVersion } : {}),
-        ...(this.facts.node ? { node: this.facts.node } : {}),
-        ...(this.facts.cpuManagerPolicy ? { cpuManagerPolicy: this.facts.cpuManagerPolicy } : {}),
-        ...(this.facts.allowedUnsafeSysctls ? { allowedUnsafeSysctls: this.facts.allowedUnsafeSysctls } : {}),
+        ...(this.cluster.kindVersion ? { kindVersion: this.cluster.kindVersion } : {}),
+        ...(this.cluster.node ? { node: this.cluster.node } : {}),
+        ...(this.cluster.cpuManagerPolicy ? { cpuManagerPolicy: this.cluster.cpuManagerPolicy } : {}),
+        ...(this.cluster.allowedUnsafeSysctls ? { allowedUnsafeSysctls: this.cluster.allowedUnsafeSysctls } : {}),
         image: this.settings.image,
-        ...(this.facts.imageId ? { imageId: this.facts.imageId } : {}),
+        ...(this.cluster.imageId ? { imageId: this.cluster.imageId } : {}),
         ipcLimits: this.render.ipcLimits ?? 'kernel defaults (mq mechanisms chunk larger frames)',
         devShm: this.render.devShmBytes ? `emptyDir {medium: Memory} of ${this.render.devShmBytes / 1_048_576} MiB` : 'the runtime default (containerd: 64 MiB per pod)',
         qos: resources.guaranteed ? 'Guaranteed (whole CPUs, requests = limits)' : 'Burstable',
-        ...(this.options.resources.pin ? { pinning: `requested CPUs ${this.options.resources.pin.join(',')} cannot be chosen in kind; the static CPU manager picks the cores` } : {}),
       },
     };
   }
 
   async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
-    const pair = renderPair({ spec, requires: requirementsOf(spec.mechanism) }, this.render);
+    const pair = renderPair(pairInput(spec), this.render);
     const result = await runSteps(pairPlan(pair, this.options.runTag), { signal });
     if (result.interrupted) this.interrupted = true;
     const parse = (text: string | undefined): unknown => {
@@ -159,8 +162,8 @@ class KindSession implements PlacementSession {
 
 export async function openKindSession(options: PlacementOptions, settings: KindSettings): Promise<PlacementSession> {
   const cluster: ClusterSettings = {
-    root: REPO_ROOT,
-    configFile: configPath(REPO_ROOT, settings.pinnedCluster),
+    root: PACKAGE_ROOT,
+    configFile: configPath(PACKAGE_ROOT, settings.pinnedCluster),
     nodeImage: settings.nodeImage,
     image: settings.image,
   };

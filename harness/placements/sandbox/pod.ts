@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
-import type { SideCommand } from '../pair.js';
+import type { SideCommand } from '../../runtimes/runtime.js';
 import { mustRun, toolEnv } from './exec.js';
 import { POD_DEV_SHM_BYTES, type PodLayout } from './layout.js';
 import { identify, type ProcessIdentity } from './state.js';

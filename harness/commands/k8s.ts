@@ -9,15 +9,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stderr, stdout } from 'node:process';
-import { allSelections, DEFAULT_SIZES, parseBytes, parseMechanisms, parseSizes, PROFILES } from '../config.js';
-import { buildMatrix, planCases } from '../matrix.js';
-import { kindPodModel } from '../placements/kind.js';
-import type { PairSpec } from '../placements/placement.js';
-import { findMechanism } from '../../bench/registry.js';
-import type { ProbeKind, Topology } from '../../bench/mechanism.js';
-import { DEFAULT_IMAGE } from './names.js';
-import { RAISED_IPC_LIMITS, renderRun, toYaml, type PairInput, type RenderOptions, type RenderedRun } from './render.js';
-import { podSecurityReport, validateSchemas } from './validate.js';
+import { allSelections } from '../selection.js';
+import { DEFAULT_SIZES, parseBytes, parseMechanisms, parseSizes, PROFILES } from '../config.js';
+import { buildMatrix, capabilityOffer, planCases } from '../matrix.js';
+import { kindPlacement } from '../placements/kind.js';
+import type { PairSpec } from '../plan.js';
+import type { ProbeKind, Topology } from '../../core/vocabulary.js';
+import { DEFAULT_IMAGE } from '../k8s/names.js';
+import { pairInput, RAISED_IPC_LIMITS, renderRun, toYaml, type PairInput, type RenderOptions, type RenderedRun } from '../k8s/render.js';
+import { podSecurityReport, validateSchemas } from '../k8s/validate.js';
 
 export const RENDER_RUN_TAG = 'review';
 
@@ -111,11 +111,11 @@ export function parseRenderArgs(argv: readonly string[]): RenderRequest | undefi
   if (!/^[^\s:]+:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(image)) throw new RenderUsageError(`--image: '${image}' needs a tag, e.g. --image podipc-probe:local`);
 
   const profile = values.quick ? PROFILES.quick : PROFILES.full;
-  const budget = { warmupMs: profile.warmupMs, measureMs: profile.measureMs, setupTimeoutMs: 10_000 };
-  const matrix = buildMatrix({ selections, probes, sizes, topologies }, kindPodModel);
+  const budget = { warmupMs: profile.warmupMs, warmupRoundTrips: profile.warmupRoundTrips, measureMs: profile.measureMs, setupTimeoutMs: 10_000 };
+  const matrix = buildMatrix({ selections, probes, sizes, topologies, runtimes: ['node'] }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
-    const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
-    return { spec, requires: findMechanism(group.mechanism)?.requires ?? [] };
+    const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
+    return pairInput(spec);
   });
   return {
     out,

@@ -5,12 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { stderr, stdout } from 'node:process';
-import { CLUSTER_NAME, KUBE_CONTEXT } from '../../k8s/names.js';
-import { REPO_ROOT } from '../kind.js';
-import { clusterDownPlan, configPath, ensureClusterPlan, listClustersStep, parseClusters } from './commands.js';
-import { runSteps } from './exec.js';
-import { checkPrerequisites } from './prereq.js';
-import { kindSettings } from './settings.js';
+import { CLUSTER_NAME, KUBE_CONTEXT } from '../k8s/names.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { clusterDownPlan, configPath, ensureClusterPlan, listClustersStep, parseClusters } from '../placements/kind/commands.js';
+import { runSteps } from '../placements/kind/exec.js';
+import { checkPrerequisites } from '../placements/kind/prereq.js';
+import { kindSettings } from '../placements/kind/settings.js';
 
 export const CLUSTER_USAGE = `Usage: podipc cluster up [--pinned] [--node-image IMAGE]
        podipc cluster down
@@ -74,7 +74,7 @@ export async function clusterCommand(argv: readonly string[], env: NodeJS.Proces
 
   const pinned = Boolean(values.pinned) || settings.settings.pinnedCluster;
   const nodeImage = values['node-image'] ?? settings.settings.nodeImage;
-  const plan = ensureClusterPlan(exists ? [CLUSTER_NAME] : [], { root: REPO_ROOT, configFile: configPath(REPO_ROOT, pinned), nodeImage, image: settings.settings.image });
+  const plan = ensureClusterPlan(exists ? [CLUSTER_NAME] : [], { root: PACKAGE_ROOT, configFile: configPath(PACKAGE_ROOT, pinned), nodeImage, image: settings.settings.image });
   if (plan.length === 0) {
     stdout.write(`podipc: the kind cluster '${CLUSTER_NAME}' already exists (kubectl context ${KUBE_CONTEXT}); 'podipc cluster down' first to recreate it\n`);
     return 0;

@@ -4,8 +4,10 @@
  * Nothing here prints, reads the clock or touches files (tinybench's computeStatistics and
  * autocannon's aggregateResult are the model).
  */
-import type { CaseStatus, Cpu, Integrity, LatencyNs, Throughput } from '../bench/protocol.js';
+import { decodeHistogram, mergeHistograms, summarizeHistogram } from './histogram.js';
+import type { Cpu, Integrity, LatencyNs, Throughput } from './protocol.js';
 import type { RunResult } from './results.js';
+import type { CaseStatus } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------
 // Location and spread
@@ -109,14 +111,30 @@ export function summarizeLatency(samplesNs: ArrayLike<number>): LatencyNs {
   };
 }
 
+/**
+ * Is the p-th percentile (0..100) backed by enough samples to be read as a number? It is
+ * when at least 10 samples lie beyond it: n·(1 - p/100) >= 10. p99.9 then needs 10,000
+ * round trips, p99 1,000, p90 100 (the rule of thumb HdrHistogram's and JLBH's authors
+ * use: a tail percentile from a handful of samples is one sample's noise).
+ */
+export function percentileBacked(samples: number, p: number): boolean {
+  return samples * (1 - p / 100) >= 10 - 1e-9;
+}
+
+/** The samples the p-th percentile needs to be backed (see percentileBacked). */
+export function samplesToBack(p: number): number {
+  return Math.ceil(10 / (1 - p / 100) - 1e-9);
+}
+
 // ---------------------------------------------------------------------------------------
-// Runs -> case aggregate (the rules documented in harness/results.ts caseSchema)
+// Runs -> case aggregate (the rules documented in core/results.ts caseSchema)
 // ---------------------------------------------------------------------------------------
 
 export interface CaseAggregate {
   status: CaseStatus;
   reason?: string;
   latencyNs?: LatencyNs;
+  samples?: number;
   throughput?: Throughput;
   cpu?: Cpu;
   integrity?: Integrity;
@@ -124,8 +142,10 @@ export interface CaseAggregate {
 
 /**
  * Aggregate the runs (independent process pairs) of one case:
- * - latency percentiles: median of the ok runs' values; max: the largest; mean: mean of
- *   run means; stddev: pooled over runs (weights = samples, equal when unknown);
+ * - latency: when every ok run carries its histogram, the statistics of the merged
+ *   histogram (all round trips of all runs, so the tail is backed by every sample);
+ *   otherwise (schema 1 data) percentiles are the median of the ok runs' values, max the
+ *   largest, mean the mean of run means, stddev pooled over runs (weights = samples);
  * - throughput and cpu: median over ok runs (per field, per side);
  * - integrity: sums over all runs that report it (a failed run's losses still count);
  * - status: `failed` if any run failed (the aggregates still cover the ok runs, so the
@@ -145,7 +165,12 @@ export function aggregateCase(runs: readonly RunResult[]): CaseAggregate {
   }
 
   const lat = ok.filter((r) => r.latencyNs !== undefined).map((r) => ({ l: r.latencyNs as LatencyNs, n: r.samples }));
-  if (lat.length > 0) {
+  const histograms = ok.map((r) => r.latencyHistogram).filter((h): h is string => h !== undefined);
+  if (histograms.length > 0 && histograms.length === lat.length) {
+    const merged = mergeHistograms(histograms.map(decodeHistogram));
+    out.latencyNs = summarizeHistogram(merged);
+    out.samples = merged.totalCount;
+  } else if (lat.length > 0) {
     const pick = (k: keyof LatencyNs): number[] => lat.map((x) => x.l[k]);
     // Unknown sample counts: weight runs equally (any equal n gives the plain mean of variances).
     const weightsKnown = lat.every((x) => x.n !== undefined && x.n > 1);
@@ -160,6 +185,7 @@ export function aggregateCase(runs: readonly RunResult[]): CaseAggregate {
         ? pooledStddev(lat.map((x) => ({ n: x.n as number, stddev: x.l.stddev })))
         : Math.sqrt(mean(lat.map((x) => x.l.stddev * x.l.stddev))),
     };
+    if (weightsKnown) out.samples = lat.reduce((n, x) => n + (x.n as number), 0);
   }
 
   const tp = ok.map((r) => r.throughput).filter((t): t is Throughput => t !== undefined);

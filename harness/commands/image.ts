@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 import { processIo, type CommandIo } from '../command-io.js';
 import { runSteps } from '../placements/kind/exec.js';
-import { buildImage, DEFAULT_REQUEST, ImagePrerequisiteError, listMadeImagesStep, OFFICIAL_BASES, prepareEngine, type BaseKind, type ImageBuildRequest } from './build.js';
-import { defaultEngine, engineArgv, ENGINES, type EngineId } from './engine.js';
-import { DEBIAN_SUITE, NODE_PACKAGE } from './offline-base.js';
+import { buildImage, DEFAULT_REQUEST, ImagePrerequisiteError, listMadeImagesStep, OFFICIAL_BASES, prepareEngine, type BaseKind, type ImageBuildRequest } from '../image/build.js';
+import { defaultEngine, engineArgv, ENGINES, type EngineId } from '../image/engine.js';
+import { DEBIAN_SUITE, NODE_PACKAGE } from '../image/offline-base.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

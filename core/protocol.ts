@@ -4,32 +4,36 @@
  * line per case. Both directions are validated where they are read.
  */
 import { z } from 'zod';
-import { MIN_MESSAGE_BYTES } from './frame.js';
+import { MIN_MESSAGE_BYTES } from './frame-format.js';
+import { caseStatusSchema, probeKindSchema, roleSchema, topologySchema } from './vocabulary.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: frame version 2 (CRC-32C), `budget.warmupRoundTrips`, and `latencyHistogram` on result
+ * lines. Both sides of a pair and the harness must agree; a mismatch fails the plan's parse.
+ */
+export const PROTOCOL_VERSION = 2;
 /** Every result line starts with this marker, so it can be picked out of container logs. */
 export const RESULT_LINE_PREFIX = 'PODIPC_RESULT ';
 
-const probeKind = z.enum(['latency', 'throughput']);
-const topology = z.enum(['same-pod', 'cross-pod']);
-
 export const planCaseSchema = z.object({
   caseIndex: z.number().int().nonnegative(),
-  probe: probeKind,
+  probe: probeKindSchema,
   messageBytes: z.number().int().min(MIN_MESSAGE_BYTES),
 });
 
 export const planSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
-  role: z.enum(['server', 'client']),
+  role: roleSchema,
   mechanism: z.string().min(1),
   variant: z.string().min(1).optional(),
-  topology,
+  topology: topologySchema,
   /** Which independent run (process pair) of the case this is, from 0. */
   run: z.number().int().nonnegative(),
   cases: z.array(planCaseSchema).min(1),
   budget: z.object({
+    /** Warm-up lasts until both this many ms and `warmupRoundTrips` round trips (or messages) have passed. */
     warmupMs: z.number().nonnegative(),
+    warmupRoundTrips: z.number().int().nonnegative(),
     measureMs: z.number().positive(),
     setupTimeoutMs: z.number().positive(),
   }),
@@ -87,20 +91,30 @@ export const integritySchema = z.object({
   lost: z.number().int().nonnegative(),
 });
 
-export const caseStatus = z.enum(['ok', 'skipped', 'failed']);
+/**
+ * A run's round trips as HdrHistogram buckets (lowest discernible 1 ns, 3 significant
+ * digits): [lowest equivalent value in ns, count] pairs, ascending. Both runtimes emit this
+ * form (the native probe cannot link hdr-histogram-js); core/histogram.ts rebuilds the
+ * histogram from it, and every latency statistic comes from there.
+ */
+export const latencyHistogramSchema = z.object({
+  sigDigits: z.literal(3),
+  pairs: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])),
+});
 
 export const probeLineSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
   caseIndex: z.number().int().nonnegative(),
   mechanism: z.string().min(1),
   variant: z.string().min(1).optional(),
-  probe: probeKind,
+  probe: probeKindSchema,
   messageBytes: z.number().int().positive(),
-  status: caseStatus,
+  status: caseStatusSchema,
   reason: z.string().optional(),
   /** Round-trip latency over the measured samples of this run. */
   latencyNs: latencyNsSchema.optional(),
   samples: z.number().int().nonnegative().optional(),
+  latencyHistogram: latencyHistogramSchema.optional(),
   throughput: throughputSchema.optional(),
   /** Wall time of the measured phase. */
   elapsedNs: z.number().nonnegative().optional(),
@@ -115,7 +129,7 @@ export type LatencyNs = z.infer<typeof latencyNsSchema>;
 export type Throughput = z.infer<typeof throughputSchema>;
 export type Cpu = z.infer<typeof cpuSchema>;
 export type Integrity = z.infer<typeof integritySchema>;
-export type CaseStatus = z.infer<typeof caseStatus>;
+export type LatencyHistogramPairs = z.infer<typeof latencyHistogramSchema>;
 
 export function formatProbeLine(line: ProbeLine): string {
   return RESULT_LINE_PREFIX + JSON.stringify(line);

@@ -1,0 +1,307 @@
+/**
+ * results.json: versioned, self-describing, validated on read. Readers reject unknown
+ * schema versions naming the file and both versions (hyperfine's silent JSON change is the
+ * cautionary tale); files of the previous version are upgraded on read, so a v1 base still
+ * compares against a v2 head. Pure: parsing and shapes only (harness/results-file.ts reads
+ * files).
+ *
+ * Version history:
+ *   1  podipc 0.1: one placement per file (env.placement), Node probe only, loose env/config.
+ *   2  runtime and placement on every case; env.placements with typed facts per placement;
+ *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`.
+ */
+import { z } from 'zod';
+import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, throughputSchema } from './protocol.js';
+import {
+  caseStatusSchema,
+  mechanismLabel,
+  PLACEMENTS,
+  placementSchema,
+  probeKindSchema,
+  runtimeSchema,
+  topologySchema,
+  type PlacementId,
+} from './vocabulary.js';
+
+export const SCHEMA_VERSION = 2;
+const READABLE_VERSIONS = [1, 2] as const;
+
+/** One run: what the client's result line measured, plus which process pair it was. */
+export const runSchema = probeLineSchema
+  .pick({ status: true, reason: true, latencyNs: true, samples: true, throughput: true, elapsedNs: true, cpu: true, integrity: true })
+  .extend({
+    /** Index of the independent process pair, from 0. */
+    run: z.number().int().nonnegative(),
+    /** This run's round trips, HdrHistogram compressed V2 encoding in base64 (core/histogram.ts). */
+    latencyHistogram: z.string().min(1).optional(),
+  });
+
+export const caseSchema = z.object({
+  mechanism: z.string().min(1),
+  variant: z.string().min(1).optional(),
+  runtime: runtimeSchema,
+  placement: placementSchema,
+  probe: probeKindSchema,
+  messageBytes: z.number().int().positive(),
+  topology: topologySchema,
+  status: caseStatusSchema,
+  reason: z.string().optional(),
+  runs: z.array(runSchema),
+  /**
+   * From the merged histogram of the ok runs when they carry histograms (schema 2);
+   * schema 1 files: each percentile the median of the runs' values, max the largest.
+   */
+  latencyNs: latencyNsSchema.optional(),
+  /** Round trips behind latencyNs (all ok runs together): how far into the tail it can be trusted. */
+  samples: z.number().int().nonnegative().optional(),
+  /** Median over the ok runs. */
+  throughput: throughputSchema.optional(),
+  /** Median over the ok runs, per side. */
+  cpu: cpuSchema.optional(),
+  /** Sums over all runs. */
+  integrity: integritySchema.optional(),
+  limits: z.record(z.number()).optional(),
+});
+
+/** Resource controls as the placement applied them (never "asked for but ignored": see capabilities). */
+export const appliedResourcesSchema = z.object({
+  cpuLimitCores: z.number().positive().optional(),
+  /** CPUs the containers were pinned to: server on the first, client on the last. */
+  pin: z.array(z.number().int().nonnegative()).optional(),
+  memoryBytes: z.number().int().positive().optional(),
+  /** How they were applied, e.g. "cgroup v1 per container". */
+  appliedWith: z.string().optional(),
+});
+
+export const boundarySchema = z.object({
+  passed: z.boolean(),
+  sameIpcNamespace: z.boolean(),
+  sharedDevShm: z.boolean(),
+  sharedVolumes: z.boolean(),
+  hostIsolated: z.boolean(),
+  secondPodIsolated: z.boolean(),
+  checkedAt: z.string(),
+  method: z.string(),
+});
+
+/**
+ * What one placement recorded about itself. Fields that code reads (compare's warnings,
+ * reports) are typed; `details` is shown to people and never read by code.
+ */
+export const placementFactsSchema = z.object({
+  /** In words: what separates the two containers. */
+  isolation: z.string(),
+  resources: appliedResourcesSchema,
+  boundary: boundarySchema.optional(),
+  k8sVersion: z.string().optional(),
+  /** Placement-specific facts for the environment table (pods, cluster, image). */
+  details: z.record(z.unknown()).optional(),
+});
+
+export const envSchema = z.object({
+  kernel: z.string(),
+  cpuModel: z.string(),
+  cores: z.number().int().positive(),
+  nodeVersion: z.string(),
+  hostname: z.string().optional(),
+  /** Every placement of the run, in the order asked for. */
+  placements: z.record(placementSchema, placementFactsSchema).refine((p) => Object.keys(p).length > 0, 'at least one placement'),
+});
+
+/** Every knob that shaped the run. */
+export const configSchema = z.object({
+  quick: z.boolean(),
+  placementsRequested: z.array(z.union([placementSchema, z.literal('auto')])),
+  mechanisms: z.array(z.string()),
+  sizesBytes: z.array(z.number().int().positive()),
+  probes: z.array(probeKindSchema),
+  topologies: z.array(topologySchema),
+  runtimes: z.array(runtimeSchema),
+  runs: z.number().int().positive(),
+  warmupMs: z.number().nonnegative(),
+  warmupRoundTrips: z.number().int().nonnegative(),
+  measureMs: z.number().positive(),
+  setupTimeoutMs: z.number().positive(),
+  cpuLimit: z.number().positive().optional(),
+  pin: z.array(z.number().int().nonnegative()).optional(),
+  memoryBytes: z.number().int().positive().optional(),
+});
+
+export const resultFileSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('podipc'), version: z.string(), gitCommit: z.string() }),
+  env: envSchema,
+  config: configSchema,
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  /** Set when Ctrl-C stopped the run: `cases` holds what finished, the rest are missing. */
+  interrupted: z.boolean().optional(),
+  cases: z.array(caseSchema),
+});
+
+export type ResultFile = z.infer<typeof resultFileSchema>;
+export type CaseResult = z.infer<typeof caseSchema>;
+export type RunResult = z.infer<typeof runSchema>;
+export type Env = z.infer<typeof envSchema>;
+export type RunConfigRecord = z.infer<typeof configSchema>;
+export type PlacementFacts = z.infer<typeof placementFactsSchema>;
+export type AppliedResources = z.infer<typeof appliedResourcesSchema>;
+
+type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'placement' | 'probe' | 'messageBytes' | 'topology'>;
+
+/**
+ * The key that identifies a case within a file: "tcp latency 64B same-pod @sandbox", with
+ * " native" after the topology for the native runtime (the Node runtime is the one every
+ * schema 1 file measured, so its keys read as they always did).
+ */
+export function caseKey(c: CaseIdentity): string {
+  return `${caseKeyWithoutPlacement(c)} @${c.placement}`;
+}
+
+/** The key without the placement: how compare matches two files that each ran one placement. */
+export function caseKeyWithoutPlacement(c: Omit<CaseIdentity, 'placement'>): string {
+  return `${mechanismLabel(c)} ${c.probe} ${c.messageBytes}B ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
+}
+
+/** The placements of a file, in the order they ran. */
+export function placementsOf(results: Pick<ResultFile, 'env'>): PlacementId[] {
+  return Object.keys(results.env.placements) as PlacementId[];
+}
+
+export class ResultFileError extends Error {
+  override name = 'ResultFileError';
+}
+
+// ---------------------------------------------------------------------------------------
+// Schema 1 -> 2
+// ---------------------------------------------------------------------------------------
+
+const v1RunSchema = runSchema.omit({ latencyHistogram: true });
+const v1FileSchema = z.object({
+  schemaVersion: z.literal(1),
+  tool: z.object({ name: z.literal('podipc'), version: z.string(), gitCommit: z.string() }),
+  env: z
+    .object({
+      kernel: z.string(),
+      cpuModel: z.string(),
+      cores: z.number().int().positive(),
+      nodeVersion: z.string(),
+      placement: z.enum(['process', 'sandbox', 'kind']),
+      hostname: z.string().optional(),
+      k8sVersion: z.string().optional(),
+    })
+    .passthrough(),
+  config: z.record(z.unknown()),
+  startedAt: z.string().datetime(),
+  finishedAt: z.string().datetime(),
+  cases: z.array(
+    caseSchema.omit({ runtime: true, placement: true, runs: true, samples: true }).extend({ probe: z.enum(['latency', 'throughput']), runs: z.array(v1RunSchema) }),
+  ),
+});
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const nums = (v: unknown): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** A schema 1 file as schema 2: every case ran the Node probe on the file's one placement. */
+function upgradeV1(v1: z.infer<typeof v1FileSchema>): ResultFile {
+  const { kernel, cpuModel, cores, nodeVersion, placement, hostname, k8sVersion, ...facts } = v1.env;
+  const c = v1.config;
+  const resources = (facts.resources ?? {}) as Record<string, unknown>;
+  const boundary = boundarySchema.safeParse(facts.boundary);
+  const profileQuick = c.quick === true;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: v1.tool,
+    env: {
+      kernel,
+      cpuModel,
+      cores,
+      nodeVersion,
+      ...(hostname !== undefined ? { hostname } : {}),
+      placements: {
+        [placement]: {
+          isolation: typeof facts.isolation === 'string' ? facts.isolation : `${placement} (recorded by a schema 1 file)`,
+          resources: {
+            ...(num(resources.cpuLimitCores) !== undefined ? { cpuLimitCores: num(resources.cpuLimitCores) } : {}),
+            // Schema 1 kept the pin list in config; a placement that ignored it said so.
+            ...((nums(resources.pin) ?? (facts.resourcesIgnored === undefined ? nums(c.pin) : undefined)) !== undefined
+              ? { pin: nums(resources.pin) ?? nums(c.pin) }
+              : {}),
+            ...(num(resources.memoryBytes) !== undefined ? { memoryBytes: num(resources.memoryBytes) } : {}),
+          },
+          ...(boundary.success ? { boundary: boundary.data } : {}),
+          ...(k8sVersion !== undefined ? { k8sVersion } : {}),
+          details: facts,
+        },
+      },
+    },
+    config: {
+      quick: profileQuick,
+      placementsRequested: [typeof c.placementRequested === 'string' && (PLACEMENTS as readonly string[]).includes(c.placementRequested) ? (c.placementRequested as PlacementId) : placement],
+      mechanisms: strs(c.mechanisms),
+      sizesBytes: nums(c.sizesBytes) ?? [...new Set(v1.cases.map((x) => x.messageBytes))],
+      probes: strs(c.probes).filter((p): p is 'latency' | 'throughput' => p === 'latency' || p === 'throughput'),
+      topologies: strs(c.topologies).filter((t): t is 'same-pod' | 'cross-pod' => t === 'same-pod' || t === 'cross-pod'),
+      runtimes: ['node'],
+      runs: num(c.runs) ?? 1,
+      warmupMs: num(c.warmupMs) ?? 0,
+      warmupRoundTrips: 0,
+      measureMs: num(c.measureMs) ?? 1,
+      setupTimeoutMs: num(c.setupTimeoutMs) ?? 10_000,
+      ...(num(c.cpuLimit) !== undefined ? { cpuLimit: num(c.cpuLimit) } : {}),
+      ...(nums(c.pin) !== undefined ? { pin: nums(c.pin) } : {}),
+      ...(num(c.memoryBytes) !== undefined ? { memoryBytes: num(c.memoryBytes) } : {}),
+    },
+    startedAt: v1.startedAt,
+    finishedAt: v1.finishedAt,
+    cases: v1.cases.map((x) => ({ ...x, runtime: 'node' as const, placement })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------
+
+/** The first case key that appears twice, or undefined. */
+function firstDuplicate(cases: readonly CaseResult[]): string | undefined {
+  const seen = new Set<string>();
+  for (const c of cases) {
+    const key = caseKey(c);
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/** Validate a parsed results object (upgrading schema 1); `source` names the file in errors. */
+export function parseResultFile(input: unknown, source: string): ResultFile {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ResultFileError(`${source} is not a podipc results file (expected a JSON object).`);
+  }
+  const version = (input as { schemaVersion?: unknown }).schemaVersion;
+  if (version === undefined) {
+    throw new ResultFileError(`${source} has no schemaVersion: it is not a podipc results file (podipc writes DIR/results.json).`);
+  }
+  if (!(READABLE_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new ResultFileError(
+      `${source} has schemaVersion ${JSON.stringify(version)}, but this podipc reads schemaVersion ${READABLE_VERSIONS.join(' and ')}. ` +
+        `Re-run the benchmark with this version, or use the podipc version that wrote the file.`,
+    );
+  }
+  let file: ResultFile;
+  if (version === 1) {
+    const parsed = v1FileSchema.safeParse(input);
+    if (!parsed.success) throw new ResultFileError(`${source} is not a valid podipc results file (schema 1): ${formatZodError(parsed.error)}`);
+    file = upgradeV1(parsed.data);
+  } else {
+    const parsed = resultFileSchema.safeParse(input);
+    if (!parsed.success) throw new ResultFileError(`${source} is not a valid podipc results file: ${formatZodError(parsed.error)}`);
+    file = parsed.data;
+  }
+  const dup = firstDuplicate(file.cases);
+  if (dup !== undefined) {
+    throw new ResultFileError(`${source} lists the case '${dup}' twice: each mechanism, variant, runtime, probe, size, topology and placement appears once. Re-run, or fix the file by hand.`);
+  }
+  return file;
+}

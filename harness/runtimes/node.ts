@@ -1,0 +1,21 @@
+/**
+ * The Node runtime: bench/entrypoint.ts, compiled to dist/bench/entrypoint.js, run by the
+ * Node that runs the harness (on the host) or by the image's Node.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Runtime } from './runtime.js';
+
+export const NODE_ENTRYPOINT = resolve(import.meta.dirname, '../../bench/entrypoint.js');
+
+export const nodeRuntime: Runtime = {
+  id: 'node',
+  summary: () => `the Node probe (bench/entrypoint.ts) on Node ${process.versions.node}`,
+  availability() {
+    if (!existsSync(NODE_ENTRYPOINT)) return { ok: false, reason: `the Node probe is not built (${NODE_ENTRYPOINT} missing): run \`npm run build\`` };
+    return { ok: true };
+  },
+  implements: () => ({ ok: true }),
+  hostCommand: (planPath) => ({ command: process.execPath, args: [NODE_ENTRYPOINT, '--plan', planPath] }),
+  imageCommand: ['node', '/app/dist/bench/entrypoint.js'],
+};
