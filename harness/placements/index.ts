@@ -6,12 +6,14 @@ import type { PlacementId } from '../../core/vocabulary.js';
 import { RESOURCE_CONTROLS, RESOURCE_FLAGS, type ResourceControl } from '../capabilities.js';
 import { kindPlacement } from './kind.js';
 import type { Placement } from './placement.js';
+import { podmanPlacement } from './podman.js';
 import { processPlacement } from './process.js';
 import { sandboxPlacement } from './sandbox.js';
 
 export const placements: Readonly<Partial<Record<PlacementId, Placement>>> = {
   process: processPlacement,
   sandbox: sandboxPlacement,
+  podman: podmanPlacement,
   kind: kindPlacement,
 };
 

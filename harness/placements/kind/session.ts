@@ -2,6 +2,8 @@
  * A kind run's session: cluster, image, namespace, then one pod (pair) at a time. See
  * `../kind.ts` for the lifecycle; every command comes from the plans in `commands.ts`.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLUSTER_NAME, KUBE_CONTEXT, namespaceName } from '../../k8s/names.js';
 import { pairInput, RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
 import type { PairOutcome, PlacementOptions, PlacementSession } from '../placement.js';
@@ -76,7 +78,7 @@ class KindSession implements PlacementSession {
         this.log('PODIPC_KIND_PINNED / PODIPC_KIND_NODE_IMAGE apply when the cluster is created; run `podipc cluster down` first to change them');
       }
     }
-    const image = await runSteps(imagePlan(cluster), { log: (l) => this.log(l) });
+    const image = await runSteps(imagePlan(cluster, join(tmpdir(), `podipc-${this.options.runTag}-image.tar`)), { log: (l) => this.log(l) });
     if (image.failure) throw new Error(`kind: ${image.failure}`);
     const facts = await runSteps(factsPlan());
     if (facts.failure) throw new Error(`kind: ${facts.failure}`);

@@ -19,7 +19,14 @@ export type CaptureKey =
   | 'server-log'
   // podipc image build
   | 'image-source'
-  | 'image-config';
+  | 'image-config'
+  // the podman placement
+  | 'client-exit'
+  | 'podman-inspect'
+  | 'podman-info'
+  | 'podman-pods'
+  | 'podman-volumes'
+  | 'podman-networks';
 
 export interface StepBase {
   /** What the step is for: shown in progress lines and in errors. */
