@@ -13,6 +13,7 @@ import type { ProbeLine } from '../core/protocol.js';
 import { SCHEMA_VERSION, type CaseResult, type PlacementFacts, type ResultFile, type RunResult } from '../core/results.js';
 import { aggregateCase } from '../core/stats.js';
 import { mechanismLabel, type PlacementId } from '../core/vocabulary.js';
+import { PrerequisiteError } from './availability.js';
 import type { ResourceControl } from './capabilities.js';
 import { describeConfig, type RunConfig } from './config.js';
 import { buildMatrix, planCases, type Matrix, type PairGroup } from './matrix.js';
@@ -24,9 +25,7 @@ import { toolInfo } from './tool-info.js';
 export { toolInfo };
 
 /** A prerequisite is missing (placement unavailable): exit 2 with the message. */
-export class PrerequisiteError extends Error {
-  override name = 'PrerequisiteError';
-}
+export { PrerequisiteError };
 
 export interface Progress {
   /** Case runs finished so far (a case counts once per run). */
@@ -142,6 +141,7 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
           sysvSlot: (sysvSlot + sessions.size) & 0xffff,
           resources: { cpuLimit: config.cpuLimit, pin: config.pin, memoryBytes: config.memoryBytes },
           teardown: config.teardown,
+          cluster: config.cluster,
           log: io.log,
         }),
       );

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { runSteps, type StepsResult } from '../placements/kind/exec.js';
 import { askEngine, findOnPath } from '../placements/kind/prereq.js';
 import type { RunStep, Step } from '../placements/kind/steps.js';
+import { PrerequisiteError } from '../availability.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { toolInfo } from '../tool-info.js';
 import { DOCKERFILE, fillNpmCache, lockedTarballs, sha512Integrity, writeContext } from './context.js';
@@ -92,7 +93,7 @@ export interface ImageIo {
 }
 
 /** A build that could not start (missing tool, unreachable engine): exit 2 with the fix. */
-export class ImagePrerequisiteError extends Error {
+export class ImagePrerequisiteError extends PrerequisiteError {
   override name = 'ImagePrerequisiteError';
 }
 

@@ -20,13 +20,12 @@ import {
   imagePlan,
   listClustersStep,
   namespacePlan,
-  pairPlan,
   parseClusters,
   type ClusterSettings,
 } from './commands.js';
 import { runSteps } from './exec.js';
 import { clusterFacts, type ClusterFacts } from './facts.js';
-import { pairOutcome } from './outcome.js';
+import { runClusterPair } from './cluster-pair.js';
 import type { KindSettings } from './settings.js';
 
 export function renderOptionsFor(options: PlacementOptions, settings: KindSettings): RenderOptions {
@@ -131,25 +130,9 @@ class KindSession implements PlacementSession {
   }
 
   async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
-    const pair = renderPair(pairInput(spec), this.render);
-    const result = await runSteps(pairPlan(pair, this.options.runTag), { signal });
-    if (result.interrupted) this.interrupted = true;
-    const parse = (text: string | undefined): unknown => {
-      try {
-        return text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const clientPod = parse(result.captures['client-pod']);
-    return pairOutcome({
-      clientLog: result.captures['client-log'],
-      serverLog: result.captures['server-log'],
-      clientPod,
-      serverPod: pair.clientObjects.length === 0 ? clientPod : parse(result.captures['server-pod']),
-      stepFailure: result.failure,
-      interrupted: result.interrupted,
-    });
+    const { outcome, interrupted } = await runClusterPair(renderPair(pairInput(spec), this.render), this.options.runTag, KUBE_CONTEXT, signal);
+    if (interrupted) this.interrupted = true;
+    return outcome;
   }
 
   async close(): Promise<void> {

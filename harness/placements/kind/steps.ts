@@ -26,7 +26,9 @@ export type CaptureKey =
   | 'podman-info'
   | 'podman-pods'
   | 'podman-volumes'
-  | 'podman-networks';
+  | 'podman-networks'
+  // the k8s placement's checks
+  | 'can-i';
 
 export interface StepBase {
   /** What the step is for: shown in progress lines and in errors. */
