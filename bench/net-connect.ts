@@ -42,11 +42,17 @@ export async function acceptOne(
   publish: () => RendezvousInfo,
   what: string,
 ): Promise<Socket> {
+  // Wait for the peer from before `listen`: a client that dials a fixed port (cross-pod)
+  // retries every few ms and can connect while the rendezvous is still being written. A
+  // 'connection' emitted with no listener is lost, and that client would wait forever on
+  // a socket nobody reads (seen under podman, where the shared volume write is slow).
+  const connected = once(server, 'connection', { signal: AbortSignal.timeout(ctx.setupTimeoutMs) });
+  connected.catch(() => {}); // observed below; a failed listen must not leave it unhandled
   try {
     listen();
     await once(server, 'listening');
     await ctx.rendezvous.publish(publish());
-    const [socket] = (await once(server, 'connection', { signal: AbortSignal.timeout(ctx.setupTimeoutMs) })) as [Socket];
+    const [socket] = (await connected) as [Socket];
     return socket;
   } catch (err) {
     const error = err as Error;

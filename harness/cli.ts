@@ -24,6 +24,7 @@ const USAGE = `podipc: how should two containers in one pod talk, and what does 
   podipc recommend --results FILE --size BYTES --pattern rpc|stream [--p99-us N] [--cross-pod] [--runtime native|node]
   podipc k8s render --out DIR
   podipc cluster up|down
+  podipc image build|clean
 
 Run 'podipc run --help' for every run flag.`;
 
@@ -175,6 +176,8 @@ export async function main(args: string[]): Promise<number> {
       return (await import('./commands/k8s.js')).k8sCommand(rest);
     case 'cluster':
       return (await import('./commands/cluster.js')).clusterCommand(rest);
+    case 'image':
+      return (await import('./commands/image.js')).imageCommand(rest);
     case undefined:
     case '--help':
     case '-h':
@@ -182,7 +185,7 @@ export async function main(args: string[]): Promise<number> {
       stdout.write(USAGE + '\n');
       return command === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command '${command}'. Commands: run, report, compare, recommend, k8s, cluster ('podipc --help').`);
+      throw new UsageError(`unknown command '${command}'. Commands: run, report, compare, recommend, k8s, cluster, image ('podipc --help').`);
   }
 }
 

@@ -36,6 +36,16 @@ export interface RunConfig {
   memoryBytes: number | undefined;
   /** kind: delete the cluster afterwards. */
   teardown: boolean;
+  /** k8s: the kubeconfig context to run in, and the nodes for the two pods (automatic when unset). */
+  cluster: ClusterTarget | undefined;
+}
+
+export interface ClusterTarget {
+  context: string;
+  /** The node of the same-pod pods and of the cross-pod server. */
+  nodeA: string | undefined;
+  /** The node of the cross-pod client (cross-node when it differs from nodeA). */
+  nodeB: string | undefined;
 }
 
 export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
@@ -71,6 +81,9 @@ const options = {
   pin: { type: 'string' },
   memory: { type: 'string' },
   teardown: { type: 'boolean' },
+  context: { type: 'string' },
+  'node-a': { type: 'string' },
+  'node-b': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,10 +101,13 @@ export const RUN_USAGE = `Usage: podipc run [options]
   --warmup-ms MS          warm-up per case and run
   --budget-ms MS          measured time per case and run
   --setup-timeout-ms MS   how long a side waits for its peer before the case fails (default 10000)
-  --cpu-limit CORES       per-container CPU limit (CFS quota), e.g. 0.5 (sandbox, kind)
-  --pin CPUS              pin containers to CPUs, e.g. 0,1 (server on the first, client on the last) (sandbox, kind)
-  --memory BYTES          per-container memory limit, e.g. 256MiB (sandbox, kind)
-  --teardown              kind: delete the cluster afterwards`;
+  --cpu-limit CORES       per-container CPU limit (CFS quota), e.g. 0.5 (sandbox, podman, kind, k8s)
+  --pin CPUS              pin containers to CPUs, e.g. 0,1 (server on the first, client on the last) (sandbox)
+  --memory BYTES          per-container memory limit, e.g. 256MiB (sandbox, podman, kind, k8s)
+  --teardown              kind: delete the cluster afterwards
+  --context NAME          k8s: the kubeconfig context to run in (kubectl config get-contexts lists them)
+  --node-a NODE           k8s: the node for same-pod pods and the cross-pod server (default: the first schedulable node)
+  --node-b NODE           k8s: the node for the cross-pod client (default: another schedulable node, so cross-pod is cross-node)`;
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
 
@@ -199,6 +215,7 @@ export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
   }
   const cpuLimit = str('cpu-limit');
   const pin = str('pin');
+  const cluster = parseClusterTarget(placements, str('context'), str('node-a'), str('node-b'));
   return {
     placements,
     selections: str('mechanisms') !== undefined ? parseMechanisms(str('mechanisms')!) : allSelections(),
@@ -217,7 +234,27 @@ export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
     pin: pin !== undefined ? parsePin(pin, cpus().length) : undefined,
     memoryBytes,
     teardown: Boolean(values.teardown),
+    cluster,
   };
+}
+
+/** A Kubernetes node name (DNS-1123 subdomain). */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+function parseClusterTarget(placements: PlacementId[] | 'auto', context: string | undefined, nodeA: string | undefined, nodeB: string | undefined): ClusterTarget | undefined {
+  const wantsK8s = placements !== 'auto' && placements.includes('k8s');
+  if (!wantsK8s) {
+    const given = [context !== undefined && '--context', nodeA !== undefined && '--node-a', nodeB !== undefined && '--node-b'].filter(Boolean);
+    if (given.length > 0) throw new UsageError(`${given.join(', ')}: only for --placement k8s (a cluster you already have), e.g. --placement k8s --context my-cluster`);
+    return undefined;
+  }
+  if (context === undefined || context.trim() === '') {
+    throw new UsageError('--placement k8s needs --context NAME: the kubeconfig context of the cluster to run in (`kubectl config get-contexts` lists them); podipc never uses your current context implicitly');
+  }
+  for (const [flag, node] of [['--node-a', nodeA], ['--node-b', nodeB]] as const) {
+    if (node !== undefined && !NODE_NAME.test(node)) throw new UsageError(`${flag}: '${node}' is not a node name; \`kubectl --context ${context} get nodes\` lists them`);
+  }
+  return { context: context.trim(), nodeA, nodeB };
 }
 
 function nonNegative(flag: string, text: string): number {

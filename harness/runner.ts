@@ -6,29 +6,27 @@
  * whichever happened to run last. Ctrl-C stops at the next pair: the cases measured so far
  * are returned, marked `interrupted`.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, hostname, release } from 'node:os';
-import { resolve } from 'node:path';
 import { encodeHistogram, histogramFromPairs, summarizeHistogram } from '../core/histogram.js';
 import type { ProbeLine } from '../core/protocol.js';
 import { SCHEMA_VERSION, type CaseResult, type PlacementFacts, type ProbeOverhead, type ResultFile, type RunResult } from '../core/results.js';
 import { aggregateCase } from '../core/stats.js';
 import { mechanismLabel, type PlacementId } from '../core/vocabulary.js';
+import { PrerequisiteError } from './availability.js';
 import type { ResourceControl } from './capabilities.js';
 import { describeConfig, type RunConfig } from './config.js';
 import { buildMatrix, planCases, type Matrix, type PairGroup } from './matrix.js';
 import { measureProbeOverhead } from './calibration.js';
 import { choosePlacements } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
-import { PACKAGE_ROOT } from './paths.js';
 import { formatBytes } from './report/format.js';
+import { toolInfo } from './tool-info.js';
+
+export { toolInfo };
 
 /** A prerequisite is missing (placement unavailable): exit 2 with the message. */
-export class PrerequisiteError extends Error {
-  override name = 'PrerequisiteError';
-}
+export { PrerequisiteError };
 
 export interface Progress {
   /** Case runs finished so far (a case counts once per run). */
@@ -49,19 +47,6 @@ export interface RunIo {
   signal: AbortSignal;
 }
 
-
-export function toolInfo(): ResultFile['tool'] {
-  const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-  let gitCommit = process.env.PODIPC_GIT_COMMIT ?? 'unknown';
-  try {
-    gitCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    if (dirty) gitCommit += '-dirty';
-  } catch {
-    /* not a git checkout (e.g. inside the probe image): keep the env value */
-  }
-  return { name: 'podipc', version: pkg.version, gitCommit };
-}
 
 function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>, probeOverhead: ProbeOverhead[]): ResultFile['env'] {
   return {
@@ -158,6 +143,7 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
           sysvSlot: (sysvSlot + sessions.size) & 0xffff,
           resources: { cpuLimit: config.cpuLimit, pin: config.pin, memoryBytes: config.memoryBytes },
           teardown: config.teardown,
+          cluster: config.cluster,
           log: io.log,
         }),
       );

@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 # g++/make/python3: node-gyp builds the N-API addon (POSIX/SysV mq, futex, semaphores).
 # util-linux (unshare, nsenter, setpriv, ipcs), mount, iproute2 (ip, veth), procps (ps): the sandbox
 # placement and the leak checks. chromium: the test that opens report.html in a browser.
-packages=(g++ make python3 util-linux mount iproute2 procps chromium)
+# podman, runc, catatonit (the pod's infra process), uidmap: the podman placement and
+# `podipc image build`; mmdebstrap: the image's offline base (Debian from the mirror);
+# docker.io: the test that builds k8s/Dockerfile with Docker's own builder.
+packages=(g++ make python3 util-linux mount iproute2 procps chromium podman runc catatonit uidmap mmdebstrap docker.io)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,6 +23,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   echo "setup: installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Installing docker.io starts the system's Docker daemon, which creates its default bridge
+  # (172.17.0.0/16) and iptables rules. podipc starts its own daemon when it needs one
+  # (--bridge=none --iptables=false), so keep package scripts from starting services.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

@@ -88,14 +88,17 @@ test('cluster: an existing podipc cluster is used as it is; a missing one is cre
   assert.deepEqual(parseClusters(''), []);
 });
 
-test('image: docker build from the repository root with k8s/Dockerfile, then kind load into the podipc cluster', () => {
-  const steps = imagePlan(CLUSTER);
+test('image: docker build from the repository root with k8s/Dockerfile, then into the node through a saved archive (both Docker image stores)', () => {
+  const steps = imagePlan(CLUSTER, '/tmp/podipc-x-image.tar');
   assert.deepEqual(steps.map((s) => s.argv), [
     ['docker', 'build', '--file', '/src/podipc/k8s/Dockerfile', '--tag', 'podipc-probe:local', '/src/podipc'],
-    ['kind', 'load', 'docker-image', 'podipc-probe:local', '--name', 'podipc'],
+    ['docker', 'save', '--output', '/tmp/podipc-x-image.tar', 'podipc-probe:local'],
+    ['kind', 'load', 'image-archive', '/tmp/podipc-x-image.tar', '--name', 'podipc'],
+    ['rm', '-f', '/tmp/podipc-x-image.tar'],
     ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'podipc-probe:local'],
   ]);
-  assert.equal(steps[2]!.optional, true);
+  assert.equal(steps[3]!.always, true, 'the archive is removed after a failed load too');
+  assert.equal(steps[4]!.optional, true);
   assert.ok(existsSync(join(REPO_ROOT, 'k8s', 'Dockerfile')), 'REPO_ROOT points at the repository');
   assert.ok(existsSync(configPath(REPO_ROOT, false)) && existsSync(configPath(REPO_ROOT, true)));
 });
@@ -337,12 +340,13 @@ test('a whole session against stand-in CLIs: build, load, facts, namespace, two 
   assert.equal(kind.imageId, 'sha256:0123abcd');
   assert.equal(kind.cpuManagerPolicy, 'none');
   assert.equal(kind.createdCluster, false);
-  const calls = fake.calls().map((c) => c.replace(/ --namespace podipc-fake01| --context kind-podipc/g, ''));
+  const calls = fake.calls().map((c) => c.replace(/ --namespace podipc-fake01| --context kind-podipc/g, '').replaceAll(tmpdir(), '/TMP'));
   assert.deepEqual(calls, [
     'docker info --format {{.ServerVersion}}',
     'kind get clusters',
     `docker build --file ${REPO_ROOT}/k8s/Dockerfile --tag podipc-probe:local ${REPO_ROOT}`,
-    'kind load docker-image podipc-probe:local --name podipc',
+    'docker save --output /TMP/podipc-fake01-image.tar podipc-probe:local',
+    'kind load image-archive /TMP/podipc-fake01-image.tar --name podipc',
     'docker image inspect --format {{.Id}} podipc-probe:local',
     'kind version',
     'kubectl version --output json',

@@ -100,23 +100,28 @@ async function openServer(ctx: OpenContext): Promise<Channel> {
   // Nagle's algorithm waiting for the ACK of the previous one.
   const http = createServer({ noDelay: true });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: maxPayloadFor(ctx) });
+  let timer: NodeJS.Timeout | undefined;
+  // Listening for the upgrade before `listen`: a cross-pod client dials the fixed port
+  // while the rendezvous is still being written, and an upgrade with no listener is dropped.
+  const upgraded = new Promise<WebSocket>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no WebSocket client within ${ctx.setupTimeoutMs} ms`)), ctx.setupTimeoutMs);
+    // One peer per case: the first upgrade becomes the channel.
+    http.once('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.setNoDelay(true);
+      wss.handleUpgrade(req, socket, head, (client) => {
+        clearTimeout(timer);
+        resolve(client);
+      });
+    });
+  });
+  upgraded.catch(() => {}); // observed below
   try {
     http.listen(ctx.net.port, ctx.net.listenHost);
     await once(http, 'listening');
     const address = http.address();
     if (address === null || typeof address === 'string') throw new Error('ws server has no port');
     await ctx.rendezvous.publish({ port: address.port });
-    const ws = await new Promise<WebSocket>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no WebSocket client within ${ctx.setupTimeoutMs} ms`)), ctx.setupTimeoutMs);
-      // One peer per case: the first upgrade becomes the channel.
-      http.once('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-        socket.setNoDelay(true);
-        wss.handleUpgrade(req, socket, head, (client) => {
-          clearTimeout(timer);
-          resolve(client);
-        });
-      });
-    });
+    const ws = await upgraded;
     // Stop listening so the port is free for the next case. Not awaited: the callback
     // waits until every connection has ended, the upgraded one included.
     http.close();
@@ -124,6 +129,7 @@ async function openServer(ctx: OpenContext): Promise<Channel> {
       wss.close();
     });
   } catch (err) {
+    clearTimeout(timer);
     wss.close();
     if (http.listening) http.close();
     throw err;

@@ -76,6 +76,11 @@ export interface RenderOptions {
   /** Mount an emptyDir {medium: Memory} of this size at /dev/shm in pods whose mechanism uses it. */
   devShmBytes: number | undefined;
   resources: ResourceOptions;
+  /**
+   * Nodes to run on (a cluster with several): `a` for the same-pod pod and the cross-pod
+   * server, `b` for the cross-pod client. Unset: the scheduler chooses.
+   */
+  nodes?: { a: string | undefined; b: string | undefined } | undefined;
 }
 
 export const DEFAULT_RENDER_OPTIONS: Omit<RenderOptions, 'runTag' | 'sysvSlot'> = {
@@ -251,6 +256,7 @@ function podObject(
   containers: Container[],
   volumes: Volume[],
   sysctls: Array<{ name: string; value: string }>,
+  node?: string | undefined,
 ): IPod {
   const exceptions: string[] = [];
   if (sysctls.length > 0) {
@@ -280,6 +286,8 @@ function podObject(
       // No Service environment variables: nothing in the probe reads them.
       enableServiceLinks: false,
       securityContext: podSecurityContext(sysctls),
+      // By the node's name (not its hostname label, which may differ), through the scheduler.
+      ...(node ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } } } : {}),
       containers,
       volumes,
     },
@@ -343,6 +351,7 @@ function renderSamePod(input: PairInput, opts: RenderOptions): RenderedPair {
     [probeContainer('server', spec, plans.server, mounts('server'), opts), probeContainer('client', spec, plans.client, mounts('client'), opts)],
     volumes,
     sysctls,
+    opts.nodes?.a,
   );
   return { id, spec, serverObjects: [pod], clientObjects: [], serverPod: id, clientPod: id, service: undefined, plans };
 }
@@ -376,8 +385,8 @@ function renderCrossPod(input: PairInput, opts: RenderOptions): RenderedPair {
     { name: 'probe-tcp', containerPort: CROSS_POD_PORT, protocol: 'TCP' },
     { name: 'probe-udp', containerPort: CROSS_POD_PORT, protocol: 'UDP' },
   ];
-  const server = podObject(serverPod, labels('server'), annotations, opts, [probeContainer('server', spec, plans.server, mounts('server'), opts, ports)], volumes('server'), []);
-  const client = podObject(clientPod, labels('client'), annotations, opts, [probeContainer('client', spec, plans.client, mounts('client'), opts)], volumes('client'), []);
+  const server = podObject(serverPod, labels('server'), annotations, opts, [probeContainer('server', spec, plans.server, mounts('server'), opts, ports)], volumes('server'), [], opts.nodes?.a);
+  const client = podObject(clientPod, labels('client'), annotations, opts, [probeContainer('client', spec, plans.client, mounts('client'), opts)], volumes('client'), [], opts.nodes?.b);
   const svc: IService = {
     apiVersion: 'v1',
     kind: 'Service',

@@ -4,15 +4,19 @@
  */
 import type { PlacementId } from '../../core/vocabulary.js';
 import { RESOURCE_CONTROLS, RESOURCE_FLAGS, type ResourceControl } from '../capabilities.js';
+import { k8sPlacement } from './k8s.js';
 import { kindPlacement } from './kind.js';
 import type { Placement } from './placement.js';
+import { podmanPlacement } from './podman.js';
 import { processPlacement } from './process.js';
 import { sandboxPlacement } from './sandbox.js';
 
 export const placements: Readonly<Partial<Record<PlacementId, Placement>>> = {
   process: processPlacement,
   sandbox: sandboxPlacement,
+  podman: podmanPlacement,
   kind: kindPlacement,
+  k8s: k8sPlacement,
 };
 
 /** Tried in this order by `--placement auto` (clusters are used only when asked for). */

@@ -9,6 +9,7 @@ import type { Requirement } from '../../core/requirements.js';
 import type { PlacementFacts } from '../../core/results.js';
 import type { PlacementId, Topology } from '../../core/vocabulary.js';
 import type { Availability } from '../availability.js';
+import type { ClusterTarget } from '../config.js';
 import type { PlacementCapabilities } from '../capabilities.js';
 import type { PairSpec } from '../plan.js';
 import type { Runtime } from '../runtimes/runtime.js';
@@ -21,6 +22,8 @@ export interface PlacementOptions {
   resources: { cpuLimit?: number | undefined; pin?: readonly number[] | undefined; memoryBytes?: number | undefined };
   /** Delete long-lived infrastructure the placement created (the kind cluster) afterwards. */
   teardown?: boolean;
+  /** k8s: the context and nodes to run in (--context, --node-a, --node-b). */
+  cluster?: ClusterTarget | undefined;
   /** Progress and warnings for the user; one line each. */
   log: (line: string) => void;
 }

@@ -2,6 +2,8 @@
  * A kind run's session: cluster, image, namespace, then one pod (pair) at a time. See
  * `../kind.ts` for the lifecycle; every command comes from the plans in `commands.ts`.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLUSTER_NAME, KUBE_CONTEXT, namespaceName } from '../../k8s/names.js';
 import { pairInput, RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
 import type { PairOutcome, PlacementOptions, PlacementSession } from '../placement.js';
@@ -18,13 +20,12 @@ import {
   imagePlan,
   listClustersStep,
   namespacePlan,
-  pairPlan,
   parseClusters,
   type ClusterSettings,
 } from './commands.js';
 import { runSteps } from './exec.js';
 import { clusterFacts, type ClusterFacts } from './facts.js';
-import { pairOutcome } from './outcome.js';
+import { runClusterPair } from './cluster-pair.js';
 import type { KindSettings } from './settings.js';
 
 export function renderOptionsFor(options: PlacementOptions, settings: KindSettings): RenderOptions {
@@ -76,7 +77,7 @@ class KindSession implements PlacementSession {
         this.log('PODIPC_KIND_PINNED / PODIPC_KIND_NODE_IMAGE apply when the cluster is created; run `podipc cluster down` first to change them');
       }
     }
-    const image = await runSteps(imagePlan(cluster), { log: (l) => this.log(l) });
+    const image = await runSteps(imagePlan(cluster, join(tmpdir(), `podipc-${this.options.runTag}-image.tar`)), { log: (l) => this.log(l) });
     if (image.failure) throw new Error(`kind: ${image.failure}`);
     const facts = await runSteps(factsPlan());
     if (facts.failure) throw new Error(`kind: ${facts.failure}`);
@@ -129,25 +130,9 @@ class KindSession implements PlacementSession {
   }
 
   async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
-    const pair = renderPair(pairInput(spec), this.render);
-    const result = await runSteps(pairPlan(pair, this.options.runTag), { signal });
-    if (result.interrupted) this.interrupted = true;
-    const parse = (text: string | undefined): unknown => {
-      try {
-        return text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-    const clientPod = parse(result.captures['client-pod']);
-    return pairOutcome({
-      clientLog: result.captures['client-log'],
-      serverLog: result.captures['server-log'],
-      clientPod,
-      serverPod: pair.clientObjects.length === 0 ? clientPod : parse(result.captures['server-pod']),
-      stepFailure: result.failure,
-      interrupted: result.interrupted,
-    });
+    const { outcome, interrupted } = await runClusterPair(renderPair(pairInput(spec), this.render), this.options.runTag, KUBE_CONTEXT, signal);
+    if (interrupted) this.interrupted = true;
+    return outcome;
   }
 
   async close(): Promise<void> {

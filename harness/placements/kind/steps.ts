@@ -16,7 +16,19 @@ export type CaptureKey =
   | 'server-pod'
   | 'client-pod'
   | 'client-log'
-  | 'server-log';
+  | 'server-log'
+  // podipc image build
+  | 'image-source'
+  | 'image-config'
+  // the podman placement
+  | 'client-exit'
+  | 'podman-inspect'
+  | 'podman-info'
+  | 'podman-pods'
+  | 'podman-volumes'
+  | 'podman-networks'
+  // the k8s placement's checks
+  | 'can-i';
 
 export interface StepBase {
   /** What the step is for: shown in progress lines and in errors. */
