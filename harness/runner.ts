@@ -6,11 +6,8 @@
  * whichever happened to run last. Ctrl-C stops at the next pair: the cases measured so far
  * are returned, marked `interrupted`.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, hostname, release } from 'node:os';
-import { resolve } from 'node:path';
 import { encodeHistogram, histogramFromPairs, summarizeHistogram } from '../core/histogram.js';
 import type { ProbeLine } from '../core/protocol.js';
 import { SCHEMA_VERSION, type CaseResult, type PlacementFacts, type ResultFile, type RunResult } from '../core/results.js';
@@ -21,7 +18,7 @@ import { describeConfig, type RunConfig } from './config.js';
 import { buildMatrix, planCases, type Matrix, type PairGroup } from './matrix.js';
 import { choosePlacements } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { toolInfo } from './version.js';
 import { formatBytes } from './report/format.js';
 
 /** A prerequisite is missing (placement unavailable): exit 2 with the message. */
@@ -48,19 +45,6 @@ export interface RunIo {
   signal: AbortSignal;
 }
 
-
-export function toolInfo(): ResultFile['tool'] {
-  const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-  let gitCommit = process.env.PODIPC_GIT_COMMIT ?? 'unknown';
-  try {
-    gitCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    if (dirty) gitCommit += '-dirty';
-  } catch {
-    /* not a git checkout (e.g. inside the probe image): keep the env value */
-  }
-  return { name: 'podipc', version: pkg.version, gitCommit };
-}
 
 function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>): ResultFile['env'] {
   return {
