@@ -21,7 +21,7 @@ export function runSummary(results: ResultFile): string[] {
   const lines = [`${results.cases.length} cases on ${placementsOf(results).join(', ')}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed`];
   const smoke = smokeBudget(results.config);
   if (smoke) lines.push(`smoke budget (${smoke}): do not decide on these numbers`);
-  const manyRuntimes = new Set(results.cases.map((c) => c.runtime)).size > 1;
+  const manyRuntimes = new Set(results.cases.filter((c) => c.status === 'ok').map((c) => c.runtime)).size > 1;
   const manyPlacements = placementsOf(results).length > 1;
   const label = (c: CaseResult): string => [mechanismLabel(c), ...(manyRuntimes ? [c.runtime] : []), ...(manyPlacements ? [c.placement] : [])].join('/');
   const rows: Array<[string, string]> = [];

@@ -180,7 +180,8 @@ export function primaryRuntime(results: ResultFile): RuntimeId {
 
 /** "tcp", or "tcp · native · sandbox" when the file holds more than one runtime or placement. */
 function rowLabel(results: ResultFile): (c: CaseResult) => string {
-  const manyRuntimes = runtimesOf(results).length > 1;
+  // A runtime that measured nothing (not built) is a column of the skip matrix, not a label.
+  const manyRuntimes = measuredRuntimes(results).length > 1;
   const manyPlacements = placementsOf(results).length > 1;
   return (c) => [mechanismLabel(c), ...(manyRuntimes ? [c.runtime] : []), ...(manyPlacements ? [c.placement] : [])].join(' · ');
 }
@@ -384,7 +385,7 @@ function bySizeSection(results: ResultFile, probe: 'latency' | 'throughput', top
   const metricCells = order.map(([l, cs]) => [word(l), ...sizes.map((s) => metricCell(cs.find((c) => c.messageBytes === s)))]);
   const cpuCells = order.map(([l, cs]) => [word(l), ...sizes.map((s) => cpuCell(cs.find((c) => c.messageBytes === s)))]);
   const id = `${probe}-${topology}`;
-  const where = `${TOPOLOGY_TEXT[topology]}${runtimesOf(results).length > 1 ? ` (${runtime} probe)` : ''}`;
+  const where = `${TOPOLOGY_TEXT[topology]}${measuredRuntimes(results).length > 1 ? ` (${runtime} probe)` : ''}`;
   return {
     id,
     kind: probe,
@@ -658,7 +659,7 @@ function cannotRunSection(results: ResultFile): Section | undefined {
     intro:
       `${skipped.length} case${skipped.length === 1 ? '' : 's'} could not run here; each reason once, numbered.` +
       (wholesale.length ? ` Skipped wholesale: ${wholesale.join('; ')}.` : '') +
-      (tables.length ? ' Per mechanism (✓ runs: every case of that column ran):' : ''),
+      (tables.length ? ` Per mechanism (✓ runs: every case of that column ran${results.interrupted ? '; —: not reached before the run was interrupted' : ''}):` : ''),
     tables,
     notes: reasons.map((r, i) => `[${i + 1}] ${r}`),
   };
