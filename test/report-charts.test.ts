@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { Chart } from 'chart.js';
 import { parseResultFile, type ResultFile } from '../core/results.js';
 import { backgroundPlugin, buildChartSpecs, CHART_HEIGHT_PX, CHART_WIDTH_PX, toChartConfig, whiskerPlugin, type ChartSpec } from '../harness/report/charts.js';
 import { renderChartPng } from '../harness/report/render-png.js';
@@ -58,21 +59,34 @@ test('chart data: p50 with a p99 whisker in µs, ok cases only, titles name plac
   ]);
 });
 
-test('the chart config and plugins are self-contained (the HTML report inlines their source)', () => {
-  const spec = buildChartSpecs(results)[0] as ChartSpec;
-  const rebuilt = new Function(`return (${toChartConfig.toString()})`)() as typeof toChartConfig;
-  const config = rebuilt(spec, true);
-  assert.equal(config.type, 'line');
-  assert.equal(config.options.scales.x.type, 'logarithmic');
-  assert.equal(config.options.scales.y.type, 'logarithmic');
-  assert.equal(config.data.datasets.length, spec.series.length);
-  assert.equal(config.options.scales.x.ticks.callback(1048576), '1 MiB');
-  for (const [plugin, method] of [
-    [whiskerPlugin, whiskerPlugin.afterDatasetsDraw],
-    [backgroundPlugin, backgroundPlugin.beforeDraw],
-  ] as const) {
-    const obj = new Function(`return { id: ${JSON.stringify(plugin.id)}, ${method.toString()} }`)() as Record<string, unknown>;
-    assert.equal(typeof Object.values(obj)[1], 'function');
+test('the chart code the HTML inlines by its source text draws exactly what the PNG renderer draws', async () => {
+  // report.html rebuilds toChartConfig and both plugins from Function.prototype.toString:
+  // rebuilt from their text they must behave as the originals, pixel for pixel.
+  const rebuiltConfig = new Function(`return (${toChartConfig.toString()})`)() as typeof toChartConfig;
+  const rebuild = <T extends { id: string }>(plugin: T, method: (...args: never[]) => unknown): T =>
+    new Function(`return { id: ${JSON.stringify(plugin.id)}, ${method.toString()} }`)() as T;
+  const rebuiltWhiskers = rebuild(whiskerPlugin, whiskerPlugin.afterDatasetsDraw);
+  const rebuiltBackground = rebuild(backgroundPlugin, backgroundPlugin.beforeDraw);
+  const spec = buildChartSpecs(results).find((s) => s.whiskers) as ChartSpec;
+  const original = await renderChartPng(spec); // registers the original plugins
+  Chart.unregister(whiskerPlugin, backgroundPlugin);
+  Chart.register(rebuiltWhiskers, rebuiltBackground);
+  try {
+    const canvas = createCanvas(spec.width, spec.height);
+    const chart = new Chart(canvas as unknown as HTMLCanvasElement, rebuiltConfig(spec, false));
+    const rebuilt = await canvas.encode('png');
+    chart.destroy();
+    assert.ok(rebuilt.equals(original), 'the rebuilt chart code draws a different picture');
+    // And the plugins do draw: without them the picture differs (whiskers, background).
+    Chart.unregister(rebuiltWhiskers, rebuiltBackground);
+    const bare = createCanvas(spec.width, spec.height);
+    const bareChart = new Chart(bare as unknown as HTMLCanvasElement, rebuiltConfig(spec, false));
+    const without = await bare.encode('png');
+    bareChart.destroy();
+    assert.ok(!without.equals(original), 'the plugins drew nothing');
+  } finally {
+    Chart.unregister(rebuiltWhiskers, rebuiltBackground);
+    Chart.register(whiskerPlugin, backgroundPlugin);
   }
 });
 
@@ -126,7 +140,7 @@ test('every chart renders to a PNG of the stated size that is not blank and show
 test('writeReport writes the charts next to report.md and report.html and returns their paths', async () => {
   const written = await writeReport(results, tmp);
   const expected = buildChartSpecs(results).map((s) => join(tmp, 'charts', `${s.id}.png`));
-  assert.deepEqual(written, [...expected, join(tmp, 'report.md'), join(tmp, 'report.html')]);
+  assert.deepEqual(written, [join(tmp, 'report.md'), join(tmp, 'report.html'), ...expected, join(tmp, 'report.csv')]);
   for (const path of expected) {
     const img = await decode(readFileSync(path));
     assert.equal(img.width, CHART_WIDTH_PX);

@@ -32,7 +32,7 @@ test('report.html is one self-contained file: Chart.js and the data inline, noth
   assert.equal(data.charts.length, specs.length);
   assert.deepEqual(data.results, results);
   // The same tables as the Markdown report.
-  assert.match(html, /<caption>Round-trip latency, same pod: 64 B<\/caption>/);
+  assert.match(html, /<caption>Round-trip latency, same pod: p50 \/ p99 round trip<\/caption>/);
   assert.match(html, /<td>kernel<\/td><td>6\.18\.0-podipc #1 SMP PREEMPT_DYNAMIC<\/td>/);
 });
 
