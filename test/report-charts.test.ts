@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { parseResultFile, type CaseResult, type ResultFile } from '../core/results.js';
 import { mechanismLabel } from '../core/vocabulary.js';
-import { buildChartSpecs, lossPercent, MIN_SAMPLES_FOR_P99, type ChartPanel, type ChartSpec } from '../harness/report/charts.js';
+import { buildChartSpecs, lossPercent, MAX_SERIES_PER_PANEL, MIN_SAMPLES_FOR_P99, splitPanels, type ChartPanel, type ChartSpec } from '../harness/report/charts.js';
 import { chartKit } from '../harness/report/chart-kit.js';
 import { FAMILY_TEXT, familyLookup } from '../harness/report/families.js';
 import { renderChartPng } from '../harness/report/render-png.js';
@@ -53,12 +53,31 @@ test('size sweeps are small multiples by family, on one shared y range, each ser
         const c = results.cases.find((x) => mechanismLabel(x) === series.label);
         assert.equal(families.family(c!), family, `${s.id}: ${series.label} in the ${p.title} panel`);
       }
-      assert.ok(p.series.length <= 9, `${s.id}: ${p.series.length} lines in one panel`);
+      assert.ok(p.series.length <= MAX_SERIES_PER_PANEL, `${s.id}: ${p.series.length} lines in one panel`);
       assert.deepEqual([p.y.min, p.y.max], [s.panels[0]!.y.min, s.panels[0]!.y.max], `${s.id}: panels share the y range`);
     }
   }
   // Cross pod, only the network can cross: one panel.
   assert.deepEqual(spec(specs, 'latency-cross-pod').panels.map((p) => p.title), ['loopback network (2)']);
+});
+
+test('a family with more lines than a panel holds is split between mechanisms, the same way in every figure', () => {
+  const labels = ['mq-posix', 'mq-sysv', 'sem', 'shm-sysv/futex', 'shm-sysv/sem', 'shm-sysv/spin', 'shm-posix/futex', 'shm-posix/sem', 'shm-posix/spin'];
+  const mech = (l: string): string => l.split('/')[0]!;
+  assert.deepEqual(splitPanels(labels, mech), [labels.slice(0, 3), labels.slice(3)]);
+  assert.deepEqual(splitPanels(labels.slice(0, 6), mech), [labels.slice(0, 6)]);
+  // Never parts the variants of one mechanism, even when that leaves a panel over the limit.
+  const seven = ['a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6', 'a/7'];
+  assert.deepEqual(splitPanels(seven, mech), [seven]);
+  const example = buildChartSpecs(read('../../results/examples/results.json'));
+  assert.deepEqual(spec(example, 'latency-same-pod').panels.map((p) => p.title), [
+    'loopback network (3)',
+    'shared volume (4)',
+    'IPC namespace: mq-posix, mq-sysv, sem',
+    'IPC namespace: shm-sysv, shm-posix',
+  ]);
+  // sem has no throughput case: the same split, its panel names what it holds.
+  assert.deepEqual(spec(example, 'throughput-same-pod').panels.map((p) => p.title).slice(2), ['IPC namespace: mq-posix, mq-sysv', 'IPC namespace: shm-sysv, shm-posix']);
 });
 
 test('family by colour and marker: one colour per mechanism everywhere, variants share the hue with another dash', () => {
@@ -187,13 +206,19 @@ test('the trade-off scatter: per size, one point per mechanism at (CPU per round
 });
 
 test('whiskers at one size are spread apart, centred on the true size, within a third of the gap', () => {
-  const panel: ChartPanel = spec(buildChartSpecs(read('../../results/examples/results.json')), 'latency-same-pod').panels[2]!;
-  assert.equal(panel.series.length, 9);
+  const panel: ChartPanel = spec(buildChartSpecs(read('../../results/examples/results.json')), 'latency-same-pod').panels[3]!;
+  assert.equal(panel.series.length, 6);
   const f = kit.dodgeFactors(panel);
-  assert.equal(new Set(f).size, 9);
-  assert.ok(Math.abs(Math.log2(f[0]!) + Math.log2(f[8]!)) < 1e-9, 'centred');
+  assert.equal(new Set(f).size, 6);
+  assert.ok(Math.abs(Math.log2(f[0]!) + Math.log2(f[5]!)) < 1e-9, 'centred');
   const gap = Math.log2(262144 * 4) - Math.log2(262144); // 256 KiB -> 1 MiB, the closest sizes
-  assert.ok(Math.log2(f[8]! / f[0]!) <= gap * 0.4, 'stays clear of the next size');
+  assert.ok(Math.log2(f[5]! / f[0]!) <= gap * 0.4, 'stays clear of the next size');
+  // At 64 B the six whiskers are at least 8 px apart on a 1200 px panel.
+  const config = kit.panelConfig(panel, 1200, 380, false);
+  const plotPx = 1200 - panel.legendWidth - 80;
+  const pxPerOctave = plotPx / Math.log2(panel.x.max / panel.x.min);
+  const xs = config.data.datasets.map((d: { data: Array<{ x: number }> }) => d.data[0]!.x).sort((a: number, b: number) => a - b);
+  for (let i = 1; i < xs.length; i++) assert.ok(Math.log2(xs[i] / xs[i - 1]) * pxPerOctave >= 8, `whiskers ${i - 1} and ${i} too close`);
   assert.deepEqual(kit.dodgeFactors({ ...panel, dodge: false }), panel.series.map(() => 1));
 });
 

@@ -141,8 +141,11 @@ export function chartKit() {
     }
   }
 
-  /** Log-axis ticks: 1-2-5 per decade; 1 per decade on wide ranges; denser on narrow ones. */
-  function logTicks(min: number, max: number): number[] {
+  /**
+   * Log-axis ticks, at most `maxCount`: 1-2-5 per decade, else 1-3, else one per decade,
+   * else every other decade; 1-1.5-2-3-4-5-6-8 when the range is too narrow for three.
+   */
+  function logTicks(min: number, max: number, maxCount = 9): number[] {
     const within = (mantissas: number[]): number[] => {
       const out: number[] = [];
       for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
@@ -153,22 +156,29 @@ export function chartKit() {
       }
       return out;
     };
-    let ticks = within([1, 2, 5]);
-    if (ticks.length > 9) ticks = within([1, 3]);
-    if (ticks.length > 9) ticks = within([1]);
-    if (ticks.length > 9) ticks = ticks.filter((v) => Math.round(Math.log10(v)) % 2 === 0);
-    if (ticks.length < 3) ticks = within([1, 1.5, 2, 3, 4, 5, 6, 8]);
-    if (ticks.length > 9) ticks = within([1, 2, 5]);
+    const choices = [within([1, 2, 5]), within([1, 3]), within([1])];
+    let ticks = choices.find((t) => t.length <= maxCount) ?? choices[2]!.filter((v) => Math.round(Math.log10(v)) % 2 === 0);
+    if (ticks.length < 3) {
+      const dense = within([1, 1.5, 2, 3, 4, 5, 6, 8]);
+      ticks = dense.length <= maxCount ? dense : within([1, 2, 3, 5]).length <= maxCount ? within([1, 2, 3, 5]) : ticks;
+    }
     return ticks;
   }
 
-  function axisTicks(axis: ChartAxis): Array<{ value: number; label: string }> {
+  function axisTicks(axis: ChartAxis, maxCount = 9): Array<{ value: number; label: string }> {
     let values: number[];
     if (axis.ticks) values = axis.ticks;
     else if (axis.unit === 'category') values = (axis.categories || []).map((_, i) => i);
-    else if (axis.log) values = logTicks(axis.min, axis.max);
+    else if (axis.log) values = logTicks(axis.min, axis.max, maxCount);
     else values = [axis.min, axis.max];
     return values.map((value) => ({ value, label: formatValue(axis.unit, value, axis.categories) }));
+  }
+
+  /** How many ticks an axis of a panel has room for (labels about 80 px wide, 26 px tall). */
+  function tickRoom(panel: ChartPanel, width: number, height: number, which: 'x' | 'y'): number {
+    const px = which === 'x' ? width - (panel.legend === 'none' ? 14 : panel.legendWidth) - (panel.y.unit === 'category' ? 130 : 80) : height - 90;
+    const per = which === 'x' ? (panel.x.unit === 'msgsPerSec' ? 92 : 70) : 26;
+    return Math.max(3, Math.min(9, Math.floor(px / per)));
   }
 
   const lossy = (p: { lossPct?: number } | undefined): boolean => !!p && p.lossPct !== undefined && p.lossPct !== null && p.lossPct > 0;
@@ -187,8 +197,8 @@ export function chartKit() {
     return panel.series.map((_, i) => Math.pow(2, (i - (n - 1) / 2) * step));
   }
 
-  function scaleOptions(axis: ChartAxis, reverse: boolean): any {
-    const ticks = axisTicks(axis);
+  function scaleOptions(axis: ChartAxis, reverse: boolean, maxTicks: number): any {
+    const ticks = axisTicks(axis, maxTicks);
     const category = axis.unit === 'category';
     return {
       type: axis.log ? 'logarithmic' : 'linear',
@@ -298,8 +308,8 @@ export function chartKit() {
           podipcBackground: { color: '#ffffff' },
         },
         scales: {
-          x: scaleOptions(panel.x, false),
-          y: scaleOptions(panel.y, category),
+          x: scaleOptions(panel.x, false, tickRoom(panel, width, height, 'x')),
+          y: scaleOptions(panel.y, category, tickRoom(panel, width, height, 'y')),
         },
       },
     };
@@ -541,7 +551,9 @@ export function chartKit() {
           textX = left + 38;
         } else drawMarker(ctx, ds.podipcMarker, left + 6, y, 5, ds.borderColor, false);
         ctx.fillStyle = '#222';
-        const text = ds.label + (anyLossy ? ' (lossy: ×)' : '');
+        // A size sweep's series is one mechanism: say it lost messages. In paired points a
+        // series is a runtime or placement, and the crosses speak for each row.
+        const text = ds.label + (anyLossy && options.mode === 'line' ? ' (lossy: ×)' : '');
         ctx.fillText(text, textX, y);
         if (hidden) {
           ctx.fillRect(textX, y, ctx.measureText(text).width, 1);
@@ -575,7 +587,7 @@ export function chartKit() {
     },
   };
 
-  return { formatValue, logTicks, axisTicks, dodgeFactors, panelConfig, plugins: [backgroundPlugin, whiskerPlugin, connectPlugin, notesPlugin, legendPlugin], drawMarker };
+  return { formatValue, logTicks, axisTicks, tickRoom, dodgeFactors, panelConfig, plugins: [backgroundPlugin, whiskerPlugin, connectPlugin, notesPlugin, legendPlugin], drawMarker };
 }
 
 export type ChartKit = ReturnType<typeof chartKit>;

@@ -197,6 +197,12 @@ function withLoss(c: CaseResult): Pick<ChartPoint, 'lossPct' | 'note'> {
   return note ? { lossPct: lossPercent(c), note } : {};
 }
 
+/** The subtitle's key to the lossy mark, when a panel has one. */
+function lossKey(panels: Array<Pick<ChartPanel, 'series'>>, how = ''): string {
+  const any = panels.some((p) => p.series.some((s) => s.points.some((x) => (x.lossPct ?? 0) > 0)));
+  return any ? `; ×: messages lost or corrupted${how ? ` ${how}` : ''}` : '';
+}
+
 function byLabel(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -243,7 +249,7 @@ function headerHeight(subtitle: string[], warning: string | undefined): number {
 
 /** Legend column wide enough for the longest entry of any panel (about 7 px a character at 12 px). */
 function withLegendWidth(panels: Array<Omit<ChartPanel, 'legendWidth'>>): ChartPanel[] {
-  const chars = Math.max(0, ...panels.flatMap((p) => p.series.map((s) => s.label.length + (s.points.some((x) => (x.lossPct ?? 0) > 0) ? 11 : 0))));
+  const chars = Math.max(0, ...panels.flatMap((p) => p.series.map((s) => s.label.length + (p.legend === 'line' && s.points.some((x) => (x.lossPct ?? 0) > 0) ? 11 : 0))));
   return panels.map((p) => ({ ...p, legendWidth: p.legend === 'none' ? 0 : Math.ceil(chars * 7 + (p.legend === 'line' ? 58 : 36)) }));
 }
 
@@ -301,6 +307,65 @@ function warningOf(results: ResultFile): string | undefined {
   return w.length ? w.join('; ') : undefined;
 }
 
+/** More lines than this in one panel and they stop being lines a reader can follow. */
+export const MAX_SERIES_PER_PANEL = 6;
+
+/**
+ * Items (mechanism labels) split into as few panels as keep each at MAX_SERIES_PER_PANEL or
+ * under, contiguous in registry order, never parting the variants of one mechanism, the
+ * largest panel as small as it can be (ties: the earlier panel smaller).
+ */
+export function splitPanels<T>(items: T[], groupOf: (item: T) => string): T[][] {
+  const groups: T[][] = [];
+  for (const s of items) {
+    const last = groups[groups.length - 1];
+    if (last && groupOf(last[0]!) === groupOf(s)) last.push(s);
+    else groups.push([s]);
+  }
+  const size = (gs: T[][]): number => gs.reduce((n, g) => n + g.length, 0);
+  if (size(groups) <= MAX_SERIES_PER_PANEL || groups.length < 2) return [items];
+  for (let k = Math.ceil(size(groups) / MAX_SERIES_PER_PANEL); k <= groups.length; k++) {
+    // Every way to cut the groups into k contiguous runs (a family has few mechanisms: brute force is fine).
+    let best: T[][][] | undefined;
+    const cuts = (from: number, left: number, acc: T[][][]): void => {
+      if (left === 1) {
+        const all = [...acc, groups.slice(from)];
+        const worst = Math.max(...all.map(size));
+        if (worst > MAX_SERIES_PER_PANEL) return;
+        const bestWorst = best ? Math.max(...best.map(size)) : Infinity;
+        if (worst < bestWorst || (worst === bestWorst && size(all[0]!) < size(best![0]!))) best = all;
+        return;
+      }
+      for (let end = from + 1; end <= groups.length - left + 1; end++) cuts(end, left - 1, [...acc, groups.slice(from, end)]);
+    };
+    cuts(0, k, []);
+    if (best) return best.map((run) => run.flat());
+  }
+  return groups;
+}
+
+interface PanelPlan {
+  family: Family;
+  labels: Set<string>;
+  /** The family needed more than one panel: titles name the mechanisms. */
+  split: boolean;
+}
+
+/** The size sweeps' panels for the whole report, so a mechanism sits in the same panel in every figure. */
+function panelPlan(results: ResultFile, styles: Map<string, MechanismStyle>): PanelPlan[] {
+  const mechanismOf = new Map(results.cases.map((c) => [mechanismLabel(c), c.mechanism]));
+  return FAMILIES.flatMap((family) => {
+    const labels = [...styles.entries()].filter(([, st]) => st.family === family).map(([l]) => l);
+    if (!labels.length) return [];
+    const parts = splitPanels(labels, (l) => mechanismOf.get(l) ?? l);
+    return parts.map((part) => ({
+      family,
+      labels: new Set(part),
+      split: parts.length > 1,
+    }));
+  });
+}
+
 /** A size sweep as small multiples: one panel per family present, on one shared y range. */
 function sweepFigure(
   results: ResultFile,
@@ -310,24 +375,24 @@ function sweepFigure(
   metric: Metric,
   cases: CaseResult[],
   styles: Map<string, MechanismStyle>,
-  families: FamilyLookup,
+  plan: PanelPlan[],
   whiskers: boolean,
 ): ChartSpec | undefined {
-  const perFamily = FAMILIES.map((family) => ({
-    family,
-    series: sweepSeries(
-      cases.filter((c) => families.family(c) === family),
-      metric,
-      styles,
-    ),
-  })).filter((f) => f.series.length);
+  const perFamily = plan
+    .map((part) => {
+      const inPart = cases.filter((c) => part.labels.has(mechanismLabel(c)));
+      const series = sweepSeries(inPart, metric, styles);
+      const mechanisms = [...new Set(series.map((x) => inPart.find((c) => mechanismLabel(c) === x.label)!.mechanism))];
+      return { series, title: part.split ? `${FAMILY_TEXT[part.family]}: ${mechanisms.join(', ')}` : `${FAMILY_TEXT[part.family]} (${series.length})` };
+    })
+    .filter((p) => p.series.length);
   if (!perFamily.length) return undefined;
   const all = perFamily.flatMap((f) => f.series);
   const sizes = sizesOf(all);
   const y = logBounds(all.flatMap((s) => s.points.flatMap((p) => [p.y, p.yHigh ?? 0])));
   const x: ChartAxis = { label: 'message size (log)', unit: 'bytes', log: true, min: sizes[0]! / 1.7, max: sizes[sizes.length - 1]! * 1.7, ticks: sizes };
   const panels: Array<Omit<ChartPanel, 'legendWidth'>> = perFamily.map((f) => ({
-    title: `${FAMILY_TEXT[f.family]} (${f.series.length})`,
+    title: f.title,
     x,
     y: { label: metric.axisLabel, unit: metric.unit, log: true, ...y },
     series: f.series,
@@ -336,9 +401,7 @@ function sweepFigure(
     connect: false,
     legend: 'line',
   }));
-  const anyLossy = all.some((s) => s.points.some((p) => (p.lossPct ?? 0) > 0));
-  const marks = anyLossy ? '; ×: messages lost or corrupted (goodput, dotted)' : '';
-  return figure(id, title, [what + marks, envLine(results)], warningOf(results), 1, LINE_PANEL_HEIGHT_PX, panels);
+  return figure(id, title, [what + lossKey(panels, '(goodput, dotted)'), envLine(results)], warningOf(results), 1, LINE_PANEL_HEIGHT_PX, panels);
 }
 
 /** The trade-off: p50 round trip against CPU per round trip (client + server), one panel per size. */
@@ -393,7 +456,7 @@ function tradeoffFigure(results: ResultFile, topology: Topology, where: string, 
     `tradeoff-${topology}`,
     `Latency vs CPU cost, ${TOPOLOGY_TEXT[topology]}: the trade-off per message size`,
     [
-      `${where}; each point one mechanism: p50 round trip against the CPU both sides spend per round trip; lower left is better; circles: loopback network, squares: shared volume, triangles: IPC namespace`,
+      `${where}; each point one mechanism: p50 round trip against the CPU both sides spend per round trip; lower left is better; circles: loopback network, squares: shared volume, triangles: IPC namespace${lossKey(panels)}`,
       envLine(results),
     ],
     warningOf(results),
@@ -418,7 +481,6 @@ function comparisonFigure<K extends string>(
     metric === 'latency' ? (c.latencyNs && c.latencyNs.p50 > 0 ? c.latencyNs.p50 : undefined) : c.throughput && c.throughput.msgsPerSec > 0 ? c.throughput.msgsPerSec : undefined;
   const sizes = [...new Set(cases.map((c) => c.messageBytes))].sort((a, b) => a - b);
   const panels: Array<Omit<ChartPanel, 'legendWidth'>> = [];
-  const all: number[] = [];
   let most = 0;
   for (const size of sizes) {
     const here = cases.filter((c) => c.messageBytes === size && value(c) !== undefined);
@@ -436,6 +498,7 @@ function comparisonFigure<K extends string>(
     };
     const categories = paired.sort((a, b) => rankValue(a) - rankValue(b) || byLabel(a, b));
     most = Math.max(most, categories.length);
+    const xs: number[] = [];
     const series: ChartSeries[] = values
       .map((v, k) => {
         const st = COMPARE_STYLE[k % COMPARE_STYLE.length]!;
@@ -444,16 +507,21 @@ function comparisonFigure<K extends string>(
           const c = here.find((x) => mechanismLabel(x) === label && dimension(x) === v);
           if (!c) return;
           const y = value(c)!;
-          all.push(y);
+          xs.push(y);
           const loss = lossNote(c);
-          points.push({ x: y, y: i, ...(loss ? { lossPct: lossPercent(c), note: loss } : {}), detail: cpuDetail(c, metric === 'latency' ? 'round trip' : 'message') });
+          // Two values compared: the second carries its ratio to the first ("0.55×").
+          const first = k === 1 && values.length === 2 ? here.find((x) => mechanismLabel(x) === label && dimension(x) === values[0]) : undefined;
+          const ratio = first ? `${Number((y / value(first)!).toPrecision(2))}×` : undefined;
+          const note = [ratio, loss].filter(Boolean).join(', ');
+          points.push({ x: y, y: i, ...(loss ? { lossPct: lossPercent(c) } : {}), ...(note ? { note } : {}), detail: cpuDetail(c, metric === 'latency' ? 'round trip' : 'message') });
         });
         return { label: v, color: st.color, dash: [], marker: st.marker, line: false, points };
       })
       .filter((s) => s.points.length);
+    // Each size on its own x range: the rows compare within a panel, not across sizes.
     panels.push({
       title: formatBytes(size),
-      x: { label: metric === 'latency' ? 'round trip, p50 (log)' : 'delivered msg/s (log)', unit: metric === 'latency' ? 'ns' : 'msgsPerSec', log: true, min: 1, max: 10 },
+      x: { label: metric === 'latency' ? 'round trip, p50 (log)' : 'delivered msg/s (log)', unit: metric === 'latency' ? 'ns' : 'msgsPerSec', log: true, ...logBounds(xs, 1.5) },
       y: { label: '', unit: 'category', log: false, min: -0.6, max: categories.length - 0.4, categories },
       series,
       whiskers: false,
@@ -463,10 +531,9 @@ function comparisonFigure<K extends string>(
     });
   }
   if (!panels.length) return undefined;
-  const xb = logBounds(all, 1.4);
-  for (const p of panels) p.x = { ...p.x, ...xb };
   const panelHeight = Math.max(260, 110 + 22 * most);
-  return figure(id, title, [what, envLine(results)], warningOf(results), 2, panelHeight, panels);
+  const ratioKey = values.length === 2 ? `; labels: ${values[1]} ÷ ${values[0]}` : '';
+  return figure(id, title, [what + ratioKey + lossKey(panels), envLine(results)], warningOf(results), 2, panelHeight, panels);
 }
 
 /**
@@ -475,6 +542,7 @@ function comparisonFigure<K extends string>(
  */
 export function buildChartSpecs(results: ResultFile, families: FamilyLookup = familyLookup()): ChartSpec[] {
   const styles = mechanismStyles(results, families);
+  const plan = panelPlan(results, styles);
   const { placement, runtime } = charted(results);
   const host = results.env.hostname ?? results.env.cpuModel;
   const where = `${placement} placement, ${runtime} probe, on ${host}`;
@@ -496,7 +564,7 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
         LATENCY,
         latency,
         styles,
-        families,
+        plan,
         true,
       ),
     );
@@ -510,7 +578,7 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
         THROUGHPUT,
         throughput,
         styles,
-        families,
+        plan,
         false,
       ),
     );
@@ -526,7 +594,7 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
         CPU,
         cpuFromThroughput ? throughput : latency,
         styles,
-        families,
+        plan,
         false,
       ),
     );

@@ -128,13 +128,24 @@ function tocHtml(entries: TocEntry[]): string {
   return `<ol>${entries.map(item).join('')}</ol>`;
 }
 
+/** The PNG's subtitle lines, rejoined where they were wrapped to its width (a line ending in ";"). */
+function subtitleText(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && prev.endsWith(';')) out[out.length - 1] = `${prev} ${line}`;
+    else out.push(line);
+  }
+  return out;
+}
+
 function figureHtml(c: ChartSpec, id: string): string {
   const panels = c.panels
     .map((p, i) => `<div class="panel"><canvas id="chart-${htmlEscape(c.id)}-${i}" role="img" aria-label="${htmlEscape(`${c.title}${p.title ? `: ${p.title}` : ''}`)}"></canvas></div>`)
     .join('');
   return [
     `<figure id="${id}" class="chart-figure" data-chart="${htmlEscape(c.id)}">`,
-    `<figcaption><strong>${htmlEscape(c.title)}</strong>${c.subtitle.map((s) => `<span>${htmlEscape(s)}</span>`).join('')}${c.warning ? `<span class="warn">${htmlEscape(c.warning)}</span>` : ''}</figcaption>`,
+    `<figcaption><strong>${htmlEscape(c.title)}</strong>${subtitleText(c.subtitle).map((s) => `<span>${htmlEscape(s)}</span>`).join('')}${c.warning ? `<span class="warn">${htmlEscape(c.warning)}</span>` : ''}</figcaption>`,
     `<div class="panels" style="--cols: ${c.columns}">${panels}</div>`,
     '</figure>',
   ].join('');
