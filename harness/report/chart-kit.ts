@@ -181,6 +181,8 @@ export function chartKit() {
     return Math.max(3, Math.min(9, Math.floor(px / per)));
   }
 
+  /** "round trip, p50 (log)" -> "round trip, p50"; "CPU per round trip, client + server (log)" -> "CPU per round trip". */
+  const axisName = (axis: ChartAxis): string => axis.label.replace(/\s*\(log\)$/, '').replace(/, client \+ server$/, '');
   const lossy = (p: { lossPct?: number } | undefined): boolean => !!p && p.lossPct !== undefined && p.lossPct !== null && p.lossPct > 0;
 
   /**
@@ -291,12 +293,12 @@ export function chartKit() {
               },
               label: (item: { dataset: { label: string }; raw: any }) => {
                 const r = item.raw;
-                const lines = [
-                  item.dataset.label +
-                    ': ' +
-                    (category ? formatValue(panel.x.unit, r.trueX) : panel.x.unit === 'bytes' ? formatValue(panel.y.unit, r.y) : formatValue(panel.y.unit, r.y) + ' at ' + formatValue(panel.x.unit, r.trueX)) +
-                    (r.yHigh !== undefined && r.yHigh !== null ? ' (p99 ' + formatValue(panel.y.unit, r.yHigh) + ')' : ''),
-                ];
+                const p99 = r.yHigh !== undefined && r.yHigh !== null ? ' (p99 ' + formatValue(panel.y.unit, r.yHigh) + ')' : '';
+                // Size sweeps and paired points: one value. Scatter: both axes, one line each.
+                const lines =
+                  category || panel.x.unit === 'bytes'
+                    ? [item.dataset.label + ': ' + formatValue(category ? panel.x.unit : panel.y.unit, category ? r.trueX : r.y) + p99]
+                    : [axisName(panel.y) + ': ' + formatValue(panel.y.unit, r.y), axisName(panel.x) + ': ' + formatValue(panel.x.unit, r.trueX)];
                 if (lossy(r)) lines.push('lost or corrupt: ' + sig(r.lossPct) + ' % of messages');
                 return lines.concat(r.detail || []);
               },

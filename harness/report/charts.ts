@@ -16,7 +16,7 @@
  */
 import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatRate, formatUs } from './format.js';
 import { FAMILIES, FAMILY_TEXT, familyLookup, type Family, type FamilyLookup } from './families.js';
 import type { AxisUnit, ChartAxis, ChartPanel, ChartPoint, ChartSeries, ChartSpec, Marker } from './chart-kit.js';
 
@@ -146,7 +146,7 @@ function okCases(results: ResultFile, s: Slice): CaseResult[] {
 const cpuNsPerMsg = (c: CaseResult): number | undefined => (c.cpu && c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg > 0 ? (c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg) * 1e3 : undefined);
 
 function cpuDetail(c: CaseResult, per: string): string[] {
-  return c.cpu ? [`CPU per ${per}: client ${Number(c.cpu.clientUsPerMsg.toPrecision(3))} µs, server ${Number(c.cpu.serverUsPerMsg.toPrecision(3))} µs`] : [];
+  return c.cpu ? [`CPU per ${per}: ${formatUs(c.cpu.clientUsPerMsg)} client + ${formatUs(c.cpu.serverUsPerMsg)} server`] : [];
 }
 
 /** What a size sweep plots for a case: x is the message size. */
@@ -179,7 +179,7 @@ const THROUGHPUT: Metric = {
   point: (c) => {
     const t = c.throughput;
     if (!t || t.bytesPerSec <= 0) return undefined;
-    return { x: c.messageBytes, y: t.bytesPerSec, ...withLoss(c), detail: [`${Number((t.msgsPerSec / 1e3).toPrecision(3))} k msg/s`, ...cpuDetail(c, 'message')] };
+    return { x: c.messageBytes, y: t.bytesPerSec, ...withLoss(c), detail: [formatRate(t.msgsPerSec), ...cpuDetail(c, 'message')] };
   },
 };
 

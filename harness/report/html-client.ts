@@ -17,7 +17,7 @@ html { -webkit-text-size-adjust: 100%; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222; margin: 0; background: #fff; }
 .page { display: grid; grid-template-columns: 14.5rem minmax(0, 1fr); gap: 2rem; max-width: 1480px; margin: 0 auto; padding: 0 1.5rem; }
 nav.toc { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; padding: 1.1rem 0 1rem; font-size: .86rem; }
-nav.toc .toc-title { font-weight: 700; margin: 0 0 .3rem; }
+nav.toc .toc-title { font-weight: 700; margin: 0 0 .3rem; cursor: pointer; }
 nav.toc ol { list-style: none; margin: 0; padding: 0; }
 nav.toc ol ol { padding-left: .8rem; margin: .1rem 0 .35rem; }
 nav.toc li { margin: .12rem 0; }
@@ -26,7 +26,7 @@ nav.toc a:hover { text-decoration: underline; }
 nav.toc .sub a { color: #555; }
 nav.toc ol.inline li { display: inline; margin: 0; white-space: nowrap; }
 nav.toc ol.inline li + li::before { content: " · "; color: #aaa; white-space: normal; }
-.controls { margin-top: 1rem; padding-top: .8rem; border-top: 1px solid #ddd; }
+.controls { margin-bottom: 1rem; padding-bottom: .8rem; border-bottom: 1px solid #ddd; }
 .controls label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .controls label.check { font-weight: 400; margin-top: .5rem; }
 .controls input[type=search] { width: 100%; font: inherit; padding: .25rem .4rem; border: 1px solid #bbb; border-radius: 3px; }
@@ -175,6 +175,9 @@ export function tableScript(doc: Document): void {
       if (button) button.addEventListener('click', () => sortBy(table, th));
     }
   }
+  // On a narrow screen the contents sit above the report: start them folded.
+  const toc = doc.getElementById('podipc-toc') as HTMLDetailsElement | null;
+  if (toc && doc.defaultView && doc.defaultView.innerWidth < 900) toc.open = false;
   if (filter) filter.addEventListener('input', apply);
   if (toggle) toggle.addEventListener('change', apply);
   apply();
