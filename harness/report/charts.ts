@@ -4,7 +4,11 @@
  *
  * What a reader should get from them, and how:
  * - few lines per panel: size sweeps are small multiples, one panel per family (loopback
- *   network, shared volume, IPC namespace) on one shared y range, so panels compare by eye;
+ *   network, shared volume, IPC namespace; a family of more than six lines is split between
+ *   its mechanisms) on one shared y range, so panels compare by eye;
+ * - units that switch: every tick carries its unit (3 µs, 1 ms; 64 B, 1 MiB; 200 k msg/s);
+ * - whiskers (p50 to p99) of one size spread sideways so they never merge, and left out
+ *   where too few round trips back a p99;
  * - family by colour and marker: each family owns a band of hues and a marker shape, a
  *   mechanism keeps its colour in every chart, and variants of one mechanism share its hue
  *   with a different dash;

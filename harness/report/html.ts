@@ -20,7 +20,7 @@ type RowStatus = 'ok' | 'skipped' | 'failed';
 function inline(text: string): string {
   return htmlEscape(text)
     .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
-    .replace(/(^|[\s(])([^\s<>()]*[-/][^\s<>()]*)(?=$|[\s),.;:])/g, (m, pre: string, token: string) =>
+    .replace(/(^|[\s(>])([^\s<>()]*[-/][^\s<>()]*)(?=$|[\s),.;:<])/g, (m, pre: string, token: string) =>
       token.length <= 40 && !token.includes('&') ? `${pre}<span class="nw">${token}</span>` : m,
     );
 }
