@@ -269,6 +269,21 @@ test('placements side by side when the file has several', () => {
   assert.ok(buildChartSpecs(both).some((x) => x.id === 'placements-latency-same-pod'));
 });
 
+test('a placement without a second pod draws the same-pod figures; cross pod comes from the next placement', () => {
+  const both = twoPlacements(results);
+  // process first, and (like the real one) with nothing across pods.
+  const first: ResultFile = {
+    ...both,
+    env: { ...both.env, placements: { process: both.env.placements.process!, sandbox: both.env.placements.sandbox! } },
+    cases: both.cases.filter((c) => !(c.placement === 'process' && c.topology === 'cross-pod')),
+  };
+  const specs = buildChartSpecs(first);
+  assert.match(spec(specs, 'latency-same-pod').subtitle[0]!, /^process placement/);
+  assert.match(spec(specs, 'latency-cross-pod').subtitle[0]!, /^sandbox placement/);
+  assert.match(spec(specs, 'latency-same-vs-cross-pod').subtitle[0]!, /^sandbox placement/);
+  assert.ok(!specs.some((x) => x.id === 'placements-latency-cross-pod'), 'nothing to compare across pods');
+});
+
 test('the kit is self-contained: rebuilt from its source text it gives the same configs', () => {
   const rebuilt = (new Function(`return (${chartKit.toString()})`)() as typeof chartKit)();
   const strip = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'function' ? `fn:${x.length}` : x));

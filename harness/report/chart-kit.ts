@@ -306,7 +306,7 @@ export function chartKit() {
           },
           podipcWhiskers: { enabled: panel.whiskers },
           podipcConnect: { enabled: panel.connect },
-          podipcNotes: { enabled: true },
+          podipcNotes: { enabled: true, connect: panel.connect },
           podipcBackground: { color: '#ffffff' },
         },
         scales: {
@@ -403,7 +403,7 @@ export function chartKit() {
    */
   const notesPlugin = {
     id: 'podipcNotes',
-    afterDatasetsDraw(chart: AnyChart, _args: unknown, options: { enabled?: boolean }): void {
+    afterDatasetsDraw(chart: AnyChart, _args: unknown, options: { enabled?: boolean; connect?: boolean }): void {
       if (!options || !options.enabled) return;
       const points = visiblePoints(chart);
       const notes = points.filter((p) => p.raw && p.raw.note);
@@ -414,6 +414,18 @@ export function chartKit() {
       ctx.font = '11px sans-serif';
       ctx.textBaseline = 'middle';
       const boxes: Array<{ l: number; t: number; r: number; b: number; own?: unknown }> = points.map((p) => ({ l: p.x - 6, t: p.y - 6, r: p.x + 6, b: p.y + 6, own: p.raw }));
+      // Paired points: the bar joining a row is taken too, so a ratio sits beyond its ends.
+      if (options.connect) {
+        const rows = new Map<number, { l: number; r: number; y: number }>();
+        for (const p of points) {
+          const key = Math.round(p.raw.y);
+          const row = rows.get(key) || { l: p.x, r: p.x, y: p.y };
+          row.l = Math.min(row.l, p.x);
+          row.r = Math.max(row.r, p.x);
+          rows.set(key, row);
+        }
+        rows.forEach((row) => boxes.push({ l: row.l, t: row.y - 3, r: row.r, b: row.y + 3 }));
+      }
       // Two pixels of margin around every box, so neighbouring notes never touch.
       const overlap = (a: { l: number; t: number; r: number; b: number }, b: { l: number; t: number; r: number; b: number }): number =>
         Math.max(0, Math.min(a.r, b.r) - Math.max(a.l, b.l) + 4) * Math.max(0, Math.min(a.b, b.b) - Math.max(a.t, b.t) + 2);

@@ -119,12 +119,18 @@ function lossNote(c: CaseResult): string | undefined {
   return `lost ${pct >= 10 ? Math.round(pct) : Number(pct.toPrecision(2))} %`;
 }
 
-/** The runtime and placement the size sweeps draw (one line per mechanism): comparisons have their own figures. */
-export function charted(results: ResultFile): { placement: PlacementId; runtime: RuntimeId } {
+/**
+ * The runtime and placement the size sweeps of a topology draw (one line per mechanism):
+ * Node when it measured anything, and the first placement, in run order, with ok cases of
+ * that topology (the process placement has no second pod: cross-pod comes from the next).
+ * Comparisons across runtimes and placements have figures of their own.
+ */
+export function charted(results: ResultFile, topology?: Topology): { placement: PlacementId; runtime: RuntimeId } {
   const ok = results.cases.filter((c) => c.status === 'ok');
   const runtime: RuntimeId = ok.some((c) => c.runtime === 'node') || !ok.length ? 'node' : 'native';
   const placements = placementsOf(results);
-  const placement = placements.find((p) => ok.some((c) => c.placement === p && c.runtime === runtime)) ?? placements[0]!;
+  const has = (p: PlacementId): boolean => ok.some((c) => c.placement === p && c.runtime === runtime && (topology === undefined || c.topology === topology));
+  const placement = placements.find(has) ?? placements.find((p) => ok.some((c) => c.placement === p && c.runtime === runtime)) ?? placements[0]!;
   return { placement, runtime };
 }
 
@@ -547,9 +553,9 @@ function comparisonFigure<K extends string>(
 export function buildChartSpecs(results: ResultFile, families: FamilyLookup = familyLookup()): ChartSpec[] {
   const styles = mechanismStyles(results, families);
   const plan = panelPlan(results, styles);
-  const { placement, runtime } = charted(results);
+  const { runtime } = charted(results);
   const host = results.env.hostname ?? results.env.cpuModel;
-  const where = `${placement} placement, ${runtime} probe, on ${host}`;
+  const whereOf = (p: PlacementId): string => `${p} placement, ${runtime} probe, on ${host}`;
   const specs: ChartSpec[] = [];
   const push = (s: ChartSpec | undefined): void => {
     if (s) specs.push(s);
@@ -557,8 +563,10 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
 
   for (const topology of ['same-pod', 'cross-pod'] as const) {
     const t = TOPOLOGY_TEXT[topology];
-    const latency = okCases(results, { probe: 'latency', topology, runtime, placement });
-    const throughput = okCases(results, { probe: 'throughput', topology, runtime, placement });
+    const at = charted(results, topology).placement;
+    const where = whereOf(at);
+    const latency = okCases(results, { probe: 'latency', topology, runtime, placement: at });
+    const throughput = okCases(results, { probe: 'throughput', topology, runtime, placement: at });
     push(
       sweepFigure(
         results,
@@ -604,9 +612,12 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
     );
   }
 
-  // Same pod vs cross pod, for the mechanisms measured in both: solid same pod, dashed cross pod.
-  const same = okCases(results, { probe: 'latency', topology: 'same-pod', runtime, placement });
-  const cross = okCases(results, { probe: 'latency', topology: 'cross-pod', runtime, placement });
+  // Same pod vs cross pod, for the mechanisms measured in both, in the placement that has
+  // the cross-pod cases: solid same pod, dashed cross pod.
+  const crossAt = charted(results, 'cross-pod').placement;
+  const where = whereOf(crossAt);
+  const same = okCases(results, { probe: 'latency', topology: 'same-pod', runtime, placement: crossAt });
+  const cross = okCases(results, { probe: 'latency', topology: 'cross-pod', runtime, placement: crossAt });
   const both = new Set(cross.map((c) => mechanismLabel(c)).filter((l) => same.some((s) => mechanismLabel(s) === l)));
   if (both.size) {
     const pick = (cases: CaseResult[]): CaseResult[] => cases.filter((c) => both.has(mechanismLabel(c)));
@@ -637,25 +648,25 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
     );
   }
 
-  // Node vs native, on the charted placement.
-  const runtimes = [...new Set(results.cases.filter((c) => c.status === 'ok' && c.placement === placement).map((c) => c.runtime))];
-  if (runtimes.length > 1) {
-    const ordered = (['node', 'native'] as RuntimeId[]).filter((r) => runtimes.includes(r));
-    for (const topology of ['same-pod', 'cross-pod'] as const) {
-      for (const metric of ['latency', 'throughput'] as const) {
-        push(
-          comparisonFigure(
-            results,
-            `runtimes-${metric}-${topology}`,
-            `Node probe vs native probe: ${metric === 'latency' ? 'round-trip latency (p50)' : 'throughput'}, ${TOPOLOGY_TEXT[topology]}`,
-            `${placement} placement on ${host}; each row one mechanism measured by both probes, best first; ${metric === 'latency' ? 'left is better' : 'right is better'}`,
-            okCases(results, { probe: metric, topology, placement }),
-            (c) => c.runtime,
-            ordered,
-            metric,
-          ),
-        );
-      }
+  // Node vs native, per topology in the first placement where both probes measured it.
+  for (const topology of ['same-pod', 'cross-pod'] as const) {
+    const ok = (p: PlacementId): CaseResult[] => results.cases.filter((c) => c.status === 'ok' && c.placement === p && c.topology === topology);
+    const at = placementsOf(results).find((p) => new Set(ok(p).map((c) => c.runtime)).size > 1);
+    if (!at) continue;
+    const ordered = (['node', 'native'] as RuntimeId[]).filter((r) => ok(at).some((c) => c.runtime === r));
+    for (const metric of ['latency', 'throughput'] as const) {
+      push(
+        comparisonFigure(
+          results,
+          `runtimes-${metric}-${topology}`,
+          `Node probe vs native probe: ${metric === 'latency' ? 'round-trip latency (p50)' : 'throughput'}, ${TOPOLOGY_TEXT[topology]}`,
+          `${at} placement on ${host}; each row one mechanism measured by both probes, best first; ${metric === 'latency' ? 'left is better' : 'right is better'}`,
+          okCases(results, { probe: metric, topology, placement: at }),
+          (c) => c.runtime,
+          ordered,
+          metric,
+        ),
+      );
     }
   }
 
