@@ -29,6 +29,7 @@ const RENDER_FLAGS = {
   sizes: RUN_FLAGS.sizes,
   probes: RUN_FLAGS.probes,
   topology: RUN_FLAGS.topology,
+  runtime: RUN_FLAGS.runtime,
   'raise-ipc-limits': switchFlag('set unsafe IPC sysctls (fs.mqueue.*, kernel.msg*) in pods of IPC mechanisms'),
   'dev-shm-mib': valueFlag({ metavar: 'N', help: 'mount an N MiB emptyDir {medium: Memory} at /dev/shm in pods that use it', parse: (t, f) => count(f, t, '128') }),
   guaranteed: switchFlag('Guaranteed QoS (whole CPUs, requests = limits) for the static CPU manager'),
@@ -58,7 +59,7 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const budget = { warmupMs: profile.warmupMs, warmupRoundTrips: profile.warmupRoundTrips, measureMs: profile.measureMs, setupTimeoutMs: 10_000 };
   const sizes = flags.sizes ?? (flags.quick ? [...PROFILES.quick.sizes] : DEFAULT_SIZES);
   const topologies = flags.topology.filter((t) => (TOPOLOGIES as readonly string[]).includes(t));
-  const matrix = buildMatrix({ selections: flags.mechanisms, probes: flags.probes, sizes, topologies, runtimes: ['node'] }, [capabilityOffer(kindPlacement)]);
+  const matrix = buildMatrix({ selections: flags.mechanisms, probes: flags.probes, sizes, topologies, runtimes: flags.runtime }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
     const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
     return pairInput(spec);
