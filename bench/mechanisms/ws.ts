@@ -13,7 +13,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
 import { retryUntil, serverPort } from '../net-connect.js';
 import { FrameQueue } from '../stream-channel.js';
@@ -83,9 +83,9 @@ function wsChannel(ws: WebSocket, onClose: () => Promise<void> = async () => {})
     async close() {
       if (closed) return;
       closed = true;
-      if (ws.readyState !== WebSocket.CLOSED) {
+      if (ws.readyState !== ws.CLOSED) {
         const done = once(ws, 'close').catch(() => {});
-        if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+        if (ws.readyState === ws.OPEN) ws.close(1000);
         const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
         await done;
         clearTimeout(timer);
@@ -95,7 +95,15 @@ function wsChannel(ws: WebSocket, onClose: () => Promise<void> = async () => {})
   };
 }
 
+/**
+ * The ws package, loaded when a ws case opens: every Node probe process imports the whole
+ * mechanism registry, and ws is a third of its start-up time (about 0.15 s here), paid by
+ * each of a run's process pairs whatever they measure.
+ */
+const loadWs = (): Promise<typeof import('ws')> => import('ws');
+
 async function openServer(ctx: OpenContext): Promise<Channel> {
+  const { WebSocketServer } = await loadWs();
   // noDelay: TCP_NODELAY on accepted sockets, so a small message is not held back by
   // Nagle's algorithm waiting for the ACK of the previous one.
   const http = createServer({ noDelay: true });
@@ -137,6 +145,7 @@ async function openServer(ctx: OpenContext): Promise<Channel> {
 }
 
 async function openClient(ctx: OpenContext): Promise<Channel> {
+  const { WebSocket } = await loadWs();
   const port = await serverPort(ctx);
   const host = ctx.net.connectHost.includes(':') ? `[${ctx.net.connectHost}]` : ctx.net.connectHost;
   const url = `ws://${host}:${port}/`;
