@@ -9,16 +9,19 @@ import { test } from 'node:test';
 import { nextSearchRate, sustainableRate, sustains } from '../core/rate.js';
 import { runPair, type Runtime } from './helpers/native-pair.js';
 
-const SEARCH = { p99BudgetNs: 100_000, startRatePerSec: 1000, maxRatePerSec: 8000 };
+// A budget and rates a loaded shared host still meets (the client keeps a 10 ms schedule
+// within 1 ms), so the ladder climbs and the test sees it climb;
+// whether a step holds is checked against sustains() either way.
+const SEARCH = { p99BudgetNs: 20_000_000, startRatePerSec: 100, maxRatePerSec: 800 };
 
 for (const runtime of ['node', 'native'] as Runtime[]) {
-  test(`rate search on tcp (${runtime}): steps follow nextSearchRate, ok follows sustains`, { timeout: 60_000 }, async () => {
+  test(`rate search on tcp (${runtime}): steps follow nextSearchRate, ok follows sustains`, { timeout: 60_000 }, async (t) => {
     const r = await runPair({
       server: runtime,
       client: runtime,
       mechanism: 'tcp',
       cases: [{ probe: 'rate', messageBytes: 64, search: SEARCH }],
-      budget: { measureMs: 40, warmupMs: 5 },
+      budget: { measureMs: 100, warmupMs: 5 },
     });
     assert.equal(r.failure, undefined, `the pair failed: ${r.failure}`);
     const line = r.lines[0]!;
@@ -27,6 +30,7 @@ for (const runtime of ['node', 'native'] as Runtime[]) {
     assert.equal(line.ratePerSec, undefined, 'a search case has no single target rate');
     const steps = line.steps!;
     assert.ok(steps.length >= 1, 'at least one step');
+    if (steps.length === 1) t.diagnostic(`only the start rate was tried: ${JSON.stringify(steps[0])}`);
     const opts = { ...SEARCH, refineSteps: 4 };
     for (let k = 0; k < steps.length; k++) {
       const s = steps[k]!;

@@ -36,8 +36,10 @@ import type { ProbeOutcome, ProbeSettings } from './types.js';
 
 /** Sleep until this long before the intended send, then spin: a timed futex wait wakes 50-100 µs late. */
 export const SPIN_NS = 150_000;
-/** Event-driven channels wait for gaps longer than this with a timer first (the event loop runs meanwhile). */
-export const TIMER_MIN_GAP_NS = 1_500_000;
+/** Event-driven channels wait for gaps longer than this with a timer first (the event loop runs meanwhile)... */
+export const TIMER_MIN_GAP_NS = 3_000_000;
+/** ...which is set to fire this early (Node timers have ms granularity and fire late on a busy host). */
+const TIMER_EARLY_MS = 2;
 /** At least this many measured messages per window, even at a rate too low for the window. */
 const MIN_WINDOW_MESSAGES = 10;
 /** A window whose schedule is this far behind (x its length) stops: the achieved rate says why. */
@@ -264,8 +266,8 @@ function eventWindow(ch: Channel, w: RateWindow, s: ProbeSettings): Promise<void
       if (finished) return;
       if (w.next() < 0) return finish();
       const gapNs = w.intendedNs - nowNs();
-      // Long gaps: a timer ~1 ms early lets the event loop run; sleepUntil does the rest.
-      if (gapNs > TIMER_MIN_GAP_NS) timer = setTimeout(fire, Math.max(0, Math.floor(gapNs / 1e6) - 1));
+      // Long gaps: a timer TIMER_EARLY_MS early lets the event loop run; sleepUntil does the rest.
+      if (gapNs > TIMER_MIN_GAP_NS) timer = setTimeout(fire, Math.max(0, Math.floor(gapNs / 1e6) - TIMER_EARLY_MS));
       else fire();
     };
     const afterAnswer = (): void => {
