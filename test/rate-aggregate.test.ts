@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import { encodeHistogram, histogramFromPairs, mergeHistograms, summarizeHistogram } from '../core/histogram.js';
 import { caseKey, type RunResult } from '../core/results.js';
 import { aggregateCase } from '../core/stats.js';
+import { runFromLine } from '../harness/runner.js';
+import { PROTOCOL_VERSION, type ProbeLine } from '../core/protocol.js';
 
 const pairs = (values: number[]): { sigDigits: 3; pairs: Array<[number, number]> } => ({ sigDigits: 3, pairs: values.map((v) => [v, 1]) });
 
@@ -61,4 +63,34 @@ test('rate cases are keyed per target rate and per search budget', () => {
   assert.equal(keys[2], 'tcp rate 64B search-p99<=100us same-pod @process');
   // Other probes' keys read as they always did.
   assert.equal(caseKey({ ...base, probe: 'latency' }), 'tcp latency 64B same-pod @process');
+});
+
+test("a rate result line becomes a run with both histograms encoded and their summaries recomputed", () => {
+  const line: ProbeLine = {
+    protocolVersion: PROTOCOL_VERSION,
+    caseIndex: 0,
+    mechanism: 'tcp',
+    probe: 'rate',
+    messageBytes: 64,
+    status: 'ok',
+    ratePerSec: 1000,
+    achievedRatePerSec: 999,
+    samples: 3,
+    responseHistogram: pairs([1000, 2000, 9000]),
+    serviceHistogram: pairs([900, 1000, 1100]),
+    // Deliberately wrong summaries: the harness trusts the histograms, not the line's numbers.
+    responseNs: { p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1, stddev: 0 },
+    serviceNs: { p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1, stddev: 0 },
+    selfLagP99Ns: 500,
+    clientBehind: false,
+    pacingSpinUsPerMsg: 70,
+  };
+  const r = runFromLine(0, line, undefined);
+  assert.deepEqual(r.responseNs, summarizeHistogram(histogramFromPairs(line.responseHistogram!)));
+  assert.deepEqual(r.serviceNs, summarizeHistogram(histogramFromPairs(line.serviceHistogram!)));
+  assert.equal(typeof r.responseHistogram, 'string');
+  assert.equal(r.achievedRatePerSec, 999);
+  assert.equal(r.pacingSpinUsPerMsg, 70);
+  assert.equal(r.clientBehind, false);
+  assert.equal(aggregateCase([r]).responseNs!.max, r.responseNs!.max);
 });
