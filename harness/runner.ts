@@ -118,6 +118,8 @@ function collectCases(matrix: Matrix, runsByCase: Map<number, RunResult[]>, limi
       placement: c.placement,
       probe: c.probe,
       messageBytes: c.messageBytes,
+      ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
+      ...(c.search ? { p99BudgetNs: c.search.p99BudgetNs } : {}),
       topology: c.topology,
     };
     if (c.skip !== undefined) return void out.push({ ...base, status: 'skipped', reason: c.skip, runs: [] });
