@@ -8,6 +8,7 @@ import { mechanismLabel } from '../../core/vocabulary.js';
 import { placementsOf, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
 import { runtimeComparisonSections } from './runtime-comparison.js';
+import { rateSections } from './rate.js';
 
 export interface Table {
   heading: string;
@@ -227,6 +228,7 @@ export function buildReportModel(results: ResultFile): ReportModel {
     }
   }
   sections.push(...runtimeComparisonSections(results));
+  sections.push(...rateSections(results));
   const problems = results.cases
     .filter((c) => c.status !== 'ok')
     .map((c) => ({
