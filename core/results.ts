@@ -14,7 +14,7 @@
  *      steps and sustainable rate) - added before schema 2 was released, so no version bump.
  */
 import { z } from 'zod';
-import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, rateStepSchema, throughputSchema } from './protocol.js';
+import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, rateSearchSchema, rateStepSchema, throughputSchema } from './protocol.js';
 import {
   caseStatusSchema,
   mechanismLabel,
@@ -184,6 +184,9 @@ export const configSchema = z.object({
   cpuLimit: z.number().positive().optional(),
   pin: z.array(z.number().int().nonnegative()).optional(),
   memoryBytes: z.number().int().positive().optional(),
+  /** The rate probe's fixed target rates and its search, when it ran. */
+  ratesPerSec: z.array(z.number().positive()).optional(),
+  rateSearch: rateSearchSchema.optional(),
 });
 
 export const resultFileSchema = z.object({
