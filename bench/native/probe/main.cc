@@ -183,7 +183,7 @@ std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, 
   const std::string variant = plan.variant.value_or("");
   // The rate probe is an echo on a schedule: the mechanism's latency support decides it.
   const ProbeKind asProbe = c.probe == ProbeKind::kRate ? ProbeKind::kLatency : c.probe;
-  if (std::find(mech.probes.begin(), mech.probes.end(), asProbe) == mech.probes.end()) {
+  if (c.probe == ProbeKind::kRate && std::find(mech.probes.begin(), mech.probes.end(), asProbe) == mech.probes.end()) {
     return client ? StatusLine(plan, mech, c, "skipped", std::string("the native probe does not implement ") + mech.id + " " + ProbeName(c.probe)) : "";
   }
   Support support = mech.supports(asProbe, c.messageBytes, variant);
