@@ -7,7 +7,7 @@
  * was measured, a search case whose sustainable rate >= R under a budget <= N stands in.
  * Pure: results in, verdicts out; recommend decides what to do with them.
  */
-import { mechanismLabel, type RuntimeId, type Topology } from '../core/vocabulary.js';
+import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../core/vocabulary.js';
 import type { CaseResult, ResultFile } from '../core/results.js';
 
 export interface RateQuery {
@@ -16,6 +16,8 @@ export interface RateQuery {
   p99BudgetNs: number;
   runtime: RuntimeId;
   topology: Topology;
+  /** Only this placement's cases (recommend ranks one placement at a time). */
+  placement?: PlacementId;
 }
 
 export type RateVerdict =
@@ -27,6 +29,7 @@ function rateCases(results: ResultFile, q: RateQuery): Map<string, CaseResult[]>
   const by = new Map<string, CaseResult[]>();
   for (const c of results.cases) {
     if (c.probe !== 'rate' || c.runtime !== q.runtime || c.topology !== q.topology || c.messageBytes !== q.messageBytes) continue;
+    if (q.placement !== undefined && c.placement !== q.placement) continue;
     const label = mechanismLabel(c);
     by.set(label, [...(by.get(label) ?? []), c]);
   }

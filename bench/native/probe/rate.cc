@@ -64,7 +64,14 @@ double NextSearchRate(const std::vector<RateStep>& tried, const RateSearch& o) {
   return std::round(std::sqrt(best * worst));
 }
 
-// Until targetNs: clock_nanosleep (no CPU) to kSpinNs before it, then a spin; returns the ns spun.
+int64_t ThreadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+// Until targetNs: clock_nanosleep (no CPU) to kSpinNs before it, then a spin; returns the CPU
+// ns the spin burned (the thread's CPU clock, so time preempted mid-spin is not counted).
 int64_t SleepUntil(int64_t targetNs) {
   int64_t wakeNs = targetNs - kSpinNs;
   if (wakeNs > NowNs()) {
@@ -72,10 +79,11 @@ int64_t SleepUntil(int64_t targetNs) {
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
   }
-  const int64_t spinFrom = NowNs();
-  int64_t now = spinFrom;
-  while (now < targetNs) now = NowNs();
-  return now - spinFrom;
+  if (NowNs() >= targetNs) return 0;
+  const int64_t cpuFrom = ThreadCpuNs();
+  while (NowNs() < targetNs) {
+  }
+  return ThreadCpuNs() - cpuFrom;
 }
 
 class RateRunner {
