@@ -1,18 +1,17 @@
 /**
- * `podipc run` flags -> a validated RunConfig. Every rule lives here, once; each error
- * says what was wrong, shows the value, and says what to do (exit 2 at the CLI).
+ * `podipc run`: its flags (one definition: harness/commands/run.ts shows them as --help,
+ * parseRunArgs parses them) and the validated RunConfig they give. Every rule lives here,
+ * once; each error names the flag, shows the value and says what to do (exit 2).
  */
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
-import { mechanisms } from '../bench/registry.js';
 import type { RunConfigRecord } from '../core/results.js';
 import { PLACEMENTS, PROBE_KINDS, RUNTIMES, TOPOLOGIES, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../core/vocabulary.js';
+import { bytesList, choiceList, count, cpuList, durationMs, mechanismList, memoryBytes, positiveNumber } from './flag-values.js';
+import { parseFlags, switchFlag, UsageError, valueFlag, type FlagValues } from './flags.js';
 import { allSelections, type Selection } from './selection.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseRatePerSec } from '../core/rate.js';
+import type { RateSearch } from '../core/protocol.js';
 
 export interface RunConfig {
   /** In the order asked for; `auto` alone picks the best available (see placements/index.ts). */
@@ -20,6 +19,8 @@ export interface RunConfig {
   selections: Selection[];
   sizes: number[];
   probes: ProbeKind[];
+  /** The rate probe's cases (when `probes` includes rate): fixed target rates and/or the search. */
+  rate: { ratesPerSec: number[]; search?: RateSearch } | undefined;
   topologies: Topology[];
   runtimes: RuntimeId[];
   runs: number;
@@ -51,199 +52,94 @@ export interface ClusterTarget {
 export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
 
 /**
- * Budgets per case and run. Quick: the smoke suite, under a minute on 2 cores. Warm-up is
- * counted in round trips (messages) and in time: a case warms up until both have passed.
- * On top of it the Node probe warms its process once, in its first case (3000 round trips
- * or 250 ms, bench/entrypoint.ts): that is what V8 needs to optimise the loop (measured,
- * BENCHMARKS.md "Warm-up"), so the per-case minimum only has to settle what a new message
- * size changes - which is why it can be small, and why quick and full measure the same warm
- * loop. Quick is the full profile with fewer and shorter runs: same warm-up rule, less time.
+ * Budgets per case and run, and what each profile measures. Quick is the smoke suite and
+ * the PR comparison: under a minute on 2 cores, yet able to conclude on a large change.
+ *
+ * Who sets what: the warm-up and measured budgets (warmupMs, warmupRoundTrips, measureMs)
+ * belong to the probe's calibration; `runs` and `sizes` belong to what the results must
+ * support.
+ *
+ * Warm-up is counted in round trips (messages) and in time: a case warms up until both have
+ * passed. On top of it the Node probe warms its process once, in its first case (3000 round
+ * trips or 250 ms, bench/entrypoint.ts): that is what V8 needs to optimise the loop
+ * (measured, BENCHMARKS.md "Warm-up"), so the per-case minimum only has to settle what a new
+ * message size changes - which is why it can be small, and why quick and full measure the
+ * same warm loop.
+ *
+ * Quick keeps 5 runs because compare's exact Mann-Whitney U test needs 4 runs per side to
+ * reach p < 0.05 at all and 5 to tolerate one out-of-order run (core/stats.ts
+ * minRunsForSignificance); it measures one size per band of the report (small <= 1 KiB,
+ * medium, large >= 256 KiB) to pay for those runs, and the report says so.
  */
 export const PROFILES = {
-  full: { runs: 3, warmupMs: 100, warmupRoundTrips: 1000, measureMs: 500 },
-  quick: { runs: 2, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40 },
+  full: { runs: 3, warmupMs: 100, warmupRoundTrips: 1000, measureMs: 500, sizes: DEFAULT_SIZES },
+  quick: { runs: 5, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40, sizes: [64, 16 * 1024, 256 * 1024] },
 } as const;
 
-const options = {
-  quick: { type: 'boolean' },
-  placement: { type: 'string' },
-  runtime: { type: 'string' },
-  mechanisms: { type: 'string' },
-  sizes: { type: 'string' },
-  probes: { type: 'string' },
-  topology: { type: 'string' },
-  runs: { type: 'string' },
-  out: { type: 'string' },
-  'warmup-ms': { type: 'string' },
-  'budget-ms': { type: 'string' },
-  'setup-timeout-ms': { type: 'string' },
-  'cpu-limit': { type: 'string' },
-  pin: { type: 'string' },
-  memory: { type: 'string' },
-  teardown: { type: 'boolean' },
-  context: { type: 'string' },
-  'node-a': { type: 'string' },
-  'node-b': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const RUN_USAGE = `Usage: podipc run [options]
-
-  --quick                 smoke suite: ${PROFILES.quick.runs} runs, ${PROFILES.quick.measureMs} ms per case (default ${PROFILES.full.runs} runs, ${PROFILES.full.measureMs} ms)
-  --placement LIST        auto, or one or more of ${PLACEMENTS.join(', ')} (default auto: sandbox as root on Linux, else process)
-  --runtime LIST          ${RUNTIMES.join(',')} (default both; native cases are skipped, with the reason, where the native probe is not built)
-  --mechanisms LIST       e.g. tcp,uds,shm-posix/futex (default: all; a mechanism without /variant means all its variants)
-  --sizes LIST            message sizes in bytes, suffixes k/KiB/M/MiB (default 64,1KiB,16KiB,256KiB,1MiB)
-  --probes LIST           latency,throughput (default both)
-  --topology LIST         same-pod,cross-pod (default both where the placement has a second pod)
-  --runs N                independent process pairs per case
-  --out DIR               where results.json, report.md, report.html, charts/ go (default results/<UTC timestamp>)
-  --warmup-ms MS          warm-up per case and run
-  --budget-ms MS          measured time per case and run
-  --setup-timeout-ms MS   how long a side waits for its peer before the case fails (default 10000)
-  --cpu-limit CORES       per-container CPU limit (CFS quota), e.g. 0.5 (sandbox, podman, kind, k8s)
-  --pin CPUS              pin containers to CPUs, e.g. 0,1 (server on the first, client on the last) (sandbox)
-  --memory BYTES          per-container memory limit, e.g. 256MiB (sandbox, podman, kind, k8s)
-  --teardown              kind: delete the cluster afterwards
-  --context NAME          k8s: the kubeconfig context to run in (kubectl config get-contexts lists them)
-  --node-a NODE           k8s: the node for same-pod pods and the cross-pod server (default: the first schedulable node)
-  --node-b NODE           k8s: the node for the cross-pod client (default: another schedulable node, so cross-pod is cross-node)`;
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
-
-/** "64", "16k", "1MiB" -> bytes; undefined when not a size at all. */
-export function parseBytes(text: string): number | undefined {
-  const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const unit = SIZE_UNITS[m[2]!.toLowerCase()];
-  if (unit === undefined) return undefined;
-  return Number(m[1]) * unit;
-}
-
-export function parseSizes(text: string): number[] {
-  const sizes = text.split(',').map((part) => {
-    const bytes = parseBytes(part);
-    if (bytes === undefined || !Number.isInteger(bytes) || bytes <= 0) {
-      throw new UsageError(`--sizes: '${part.trim()}' is not a message size. Use positive whole bytes, optionally with k/KiB/M/MiB, e.g. --sizes 64,4096,1MiB`);
-    }
-    if (bytes < MIN_MESSAGE_BYTES) {
-      throw new UsageError(`--sizes: ${bytes} B is below the ${MIN_MESSAGE_BYTES}-byte minimum (every message carries a 20-byte header with sequence number and checksum). Use ${MIN_MESSAGE_BYTES} or more.`);
-    }
-    return bytes;
-  });
-  return [...new Set(sizes)].sort((a, b) => a - b);
-}
-
-export function parseMechanisms(text: string): Selection[] {
-  const known = allSelections().map((s) => (s.variant ? `${s.mechanism}/${s.variant}` : s.mechanism));
-  const out: Selection[] = [];
-  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [id, variant] = raw.split('/', 2) as [string, string | undefined];
-    const mech = mechanisms.find((m) => m.id === id);
-    if (!mech) throw new UsageError(`--mechanisms: unknown mechanism '${id}'. Known: ${known.join(', ')}`);
-    if (variant !== undefined) {
-      if (!mech.variants?.includes(variant)) {
-        const has = mech.variants?.length ? `its variants are ${mech.variants.join(', ')}` : 'it has no variants';
-        throw new UsageError(`--mechanisms: '${raw}': ${id} has no variant '${variant}' (${has}).`);
-      }
-      out.push({ mechanism: id, variant });
-    } else if (mech.variants?.length) {
-      for (const v of mech.variants) out.push({ mechanism: id, variant: v });
-    } else {
-      out.push({ mechanism: id, variant: undefined });
-    }
-  }
-  if (out.length === 0) throw new UsageError(`--mechanisms: empty list. Known: ${known.join(', ')}`);
-  const seen = new Set<string>();
-  return out.filter((s) => !seen.has(`${s.mechanism}/${s.variant}`) && seen.add(`${s.mechanism}/${s.variant}`));
-}
-
-function parseList<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item as T)) throw new UsageError(`--${flag}: '${item}' is not one of ${allowed.join(', ')}.`);
-  }
-  if (items.length === 0) throw new UsageError(`--${flag}: empty list; use one or more of ${allowed.join(', ')}.`);
-  return [...new Set(items)] as T[];
-}
-
-function positiveNumber(flag: string, text: string, integer: boolean, example: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag}: '${text}' is not a positive ${integer ? 'whole ' : ''}number, e.g. --${flag} ${example}`);
-  }
-  return n;
-}
-
-function parsePin(text: string, cpuCount: number): number[] {
-  const cpus = text.split(',').map((s) => s.trim());
-  return cpus.map((c) => {
-    const n = Number(c);
-    if (c === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--pin: '${c}' is not a CPU number; use a list like --pin 0,1`);
-    if (n >= cpuCount) throw new UsageError(`--pin: CPU ${n} does not exist here (CPUs 0-${cpuCount - 1}); use a list like --pin 0,${Math.min(1, cpuCount - 1)}`);
-    return n;
-  });
-}
-
+/** The probes a run measures unless told otherwise; `rate` joins them with --rates or --rate-search. */
+export const DEFAULT_PROBES: readonly ProbeKind[] = ['latency', 'throughput'];
 /**
- * Parse `podipc run` arguments. Throws UsageError (exit 2) on anything wrong, before
- * anything is created. `--help` is returned as `undefined`.
+ * The rate probe's default ladder: a quiet sidecar, a busy one, one near what a kernel
+ * round trip allows; quick measures one rate (the smoke suite must stay under a minute).
  */
-export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
-  } catch (err) {
-    const message = (err as Error).message.replace(/\. To specify.*$/s, '');
-    throw new UsageError(`${message}. Run 'podipc run --help' for the flags.`);
-  }
-  if (values.help) return undefined;
-  const str = (k: string): string | undefined => values[k] as string | undefined;
-  const quick = Boolean(values.quick);
-  const profile = quick ? PROFILES.quick : PROFILES.full;
+export const DEFAULT_RATES = { full: [1000, 10_000, 50_000], quick: [10_000] } as const;
+/** The sustainable-rate search climbs x2 from here (core/rate.ts nextSearchRate) up to its maximum. */
+export const RATE_SEARCH_RANGE = { startRatePerSec: 1000, maxRatePerSec: { full: 2_000_000, quick: 200_000 } } as const;
 
-  const placementText = str('placement') ?? 'auto';
-  const placements: PlacementId[] | 'auto' =
-    placementText.trim() === 'auto' ? 'auto' : parseList('placement', placementText, PLACEMENTS);
-  const memory = str('memory');
-  let memoryBytes: number | undefined;
-  if (memory !== undefined) {
-    memoryBytes = parseBytes(memory);
-    if (memoryBytes === undefined || !Number.isInteger(memoryBytes) || memoryBytes < 16 * 1024 * 1024) {
-      throw new UsageError(`--memory: '${memory}' is not a memory limit of at least 16MiB; e.g. --memory 256MiB`);
-    }
-  }
-  const cpuLimit = str('cpu-limit');
-  const pin = str('pin');
-  const cluster = parseClusterTarget(placements, str('context'), str('node-a'), str('node-b'));
-  return {
-    placements,
-    selections: str('mechanisms') !== undefined ? parseMechanisms(str('mechanisms')!) : allSelections(),
-    sizes: str('sizes') !== undefined ? parseSizes(str('sizes')!) : DEFAULT_SIZES,
-    probes: str('probes') !== undefined ? parseList('probes', str('probes')!, PROBE_KINDS.filter((p) => p !== 'rate')) : ['latency', 'throughput'],
-    topologies: str('topology') !== undefined ? parseList('topology', str('topology')!, TOPOLOGIES) : [...TOPOLOGIES],
-    runtimes: str('runtime') !== undefined ? parseList('runtime', str('runtime')!, RUNTIMES) : [...RUNTIMES],
-    runs: str('runs') !== undefined ? positiveNumber('runs', str('runs')!, true, '5') : profile.runs,
-    quick,
-    warmupMs: str('warmup-ms') !== undefined ? nonNegative('warmup-ms', str('warmup-ms')!) : profile.warmupMs,
-    warmupRoundTrips: profile.warmupRoundTrips,
-    measureMs: str('budget-ms') !== undefined ? positiveNumber('budget-ms', str('budget-ms')!, false, '500') : profile.measureMs,
-    setupTimeoutMs: str('setup-timeout-ms') !== undefined ? positiveNumber('setup-timeout-ms', str('setup-timeout-ms')!, false, '10000') : 10_000,
-    out: str('out'),
-    cpuLimit: cpuLimit !== undefined ? positiveNumber('cpu-limit', cpuLimit, false, '0.5') : undefined,
-    pin: pin !== undefined ? parsePin(pin, cpus().length) : undefined,
-    memoryBytes,
-    teardown: Boolean(values.teardown),
-    cluster,
-  };
+function rateList(flag: string, text: string): number[] {
+  const rates = text.split(',').map((t) => {
+    const r = parseRatePerSec(t);
+    if (r === undefined) throw new UsageError(`--${flag}: '${t.trim()}' is not a rate; give messages per second, e.g. --${flag} 1k,10k,100k`);
+    return r;
+  });
+  return [...new Set(rates)].sort((a, b) => a - b);
 }
+const sizesText = (sizes: readonly number[]): string => sizes.map((b) => (b >= 1 << 20 ? `${b >> 20}MiB` : b >= 1024 ? `${b >> 10}KiB` : String(b))).join(',');
+const both = (full: string | number, quick: string | number): string => `${full}; --quick: ${quick}`;
+
+/** The flags of `podipc run`. */
+export const RUN_FLAGS = {
+  quick: switchFlag(`smoke suite: ${PROFILES.quick.runs} runs of ${PROFILES.quick.measureMs} ms per case at ${sizesText(PROFILES.quick.sizes)} (too small to decide on; the report says so)`),
+  placement: valueFlag({
+    metavar: 'LIST',
+    help: `auto, or one or more of ${PLACEMENTS.join(', ')}`,
+    default: 'auto' as PlacementId[] | 'auto',
+    defaultText: 'auto: sandbox as root on Linux, else process',
+    parse: (t, f): PlacementId[] | 'auto' => (t.trim() === 'auto' ? 'auto' : choiceList(f, t, PLACEMENTS)),
+  }),
+  runtime: valueFlag({ metavar: 'LIST', help: `${RUNTIMES.join(',')}: which probe runs in the containers (native cases are skipped, with the reason, where the native probe is not built)`, default: [...RUNTIMES] as RuntimeId[], defaultText: RUNTIMES.join(','), parse: (t, f) => choiceList(f, t, RUNTIMES) }),
+  mechanisms: valueFlag({ metavar: 'LIST', help: 'e.g. tcp,uds,shm-posix/futex (a mechanism without /variant means all its variants)', default: allSelections(), defaultText: 'all', parse: (t, f) => mechanismList(f, t) }),
+  sizes: valueFlag({ metavar: 'LIST', help: `message sizes in bytes, suffixes k/KiB/M/MiB/G/GiB, at least ${MIN_MESSAGE_BYTES} (the frame header and its payload stamp)`, defaultText: both(sizesText(DEFAULT_SIZES), sizesText(PROFILES.quick.sizes)), parse: (t, f) => bytesList(f, t, { min: MIN_MESSAGE_BYTES, minWhy: 'every message carries a 20-byte header with sequence number and checksum, and a payload stamp', example: '64,4096,1MiB' }) }),
+  probes: valueFlag({ metavar: 'LIST', help: `${PROBE_KINDS.join(',')} (rate: open loop at fixed arrival rates, see --rates)`, defaultText: `${DEFAULT_PROBES.join(',')}, plus rate with --rates or --rate-search`, parse: (t, f) => choiceList(f, t, PROBE_KINDS) as ProbeKind[] }),
+  rates: valueFlag({ metavar: 'LIST', help: 'rate probe: target arrival rates in messages per second, e.g. 1k,10k,100k', defaultText: both(DEFAULT_RATES.full.join(','), DEFAULT_RATES.quick.join(',')), parse: (t, f) => rateList(f, t) }),
+  'rate-search': switchFlag('rate probe: also search for the sustainable rate (the highest with p99 response within --p99-budget-us, nothing lost)'),
+  'p99-budget-us': valueFlag({ metavar: 'US', help: 'the rate search\'s p99 response-time budget, in µs', default: 100, parse: (t, f) => positiveNumber(f, t, { unit: 'µs', example: '100' }) }),
+  topology: valueFlag({ metavar: 'LIST', help: `${TOPOLOGIES.join(',')}: cross-pod needs a placement with a second pod`, default: [...TOPOLOGIES] as Topology[], defaultText: 'both where the placement has a second pod', parse: (t, f) => choiceList(f, t, TOPOLOGIES) }),
+  runs: valueFlag({ metavar: 'N', help: 'independent process pairs per case (compare needs 4 per side, 5 to tolerate one odd run)', defaultText: both(PROFILES.full.runs, PROFILES.quick.runs), parse: (t, f) => count(f, t, '5') }),
+  out: valueFlag({ metavar: 'DIR', help: 'where results.json, report.md, report.html, report.csv and charts/ go', defaultText: 'results/<UTC timestamp>', parse: (t) => t }),
+  'warmup-ms': valueFlag({ metavar: 'MS', help: 'warm-up per case and run, in ms (or 2s); it also lasts at least the profile\'s round trips', defaultText: both(PROFILES.full.warmupMs, PROFILES.quick.warmupMs), parse: (t, f) => durationMs(f, t, { allowZero: true, example: '100' }) }),
+  'budget-ms': valueFlag({ metavar: 'MS', help: 'measured time per case and run, in ms (or 2s)', defaultText: both(PROFILES.full.measureMs, PROFILES.quick.measureMs), parse: (t, f) => durationMs(f, t, { example: '500' }) }),
+  'setup-timeout-ms': valueFlag({ metavar: 'MS', help: 'how long a side waits for its peer before the case fails', default: 10_000, parse: (t, f) => durationMs(f, t, { example: '10000' }) }),
+  'cpu-limit': valueFlag({ metavar: 'CORES', help: 'per-container CPU limit (CFS quota), e.g. 0.5 (placements that can apply it: sandbox, podman, kind, k8s)', parse: (t, f) => positiveNumber(f, t, { unit: 'cores', example: '0.5' }) }),
+  pin: valueFlag({ metavar: 'CPUS', help: 'pin containers to CPUs, e.g. 0,1: server on the first, client on the last (sandbox; other placements refuse it)', parse: (t, f) => cpuList(f, t, cpus().length) }),
+  memory: valueFlag({ metavar: 'BYTES', help: 'per-container memory limit, e.g. 256MiB (sandbox, podman, kind, k8s)', parse: (t, f) => memoryBytes(f, t) }),
+  teardown: switchFlag('kind: delete the cluster afterwards'),
+  context: valueFlag({ metavar: 'NAME', help: 'k8s: the kubeconfig context to run in (kubectl config get-contexts lists them)', parse: (t) => t }),
+  'node-a': valueFlag({ metavar: 'NODE', help: 'k8s: the node for same-pod pods and the cross-pod server (default: the first schedulable node)', parse: (t, f) => nodeName(f, t) }),
+  'node-b': valueFlag({ metavar: 'NODE', help: 'k8s: the node for the cross-pod client (default: another schedulable node, so cross-pod is cross-node)', parse: (t, f) => nodeName(f, t) }),
+} as const;
 
 /** A Kubernetes node name (DNS-1123 subdomain). */
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
-function parseClusterTarget(placements: PlacementId[] | 'auto', context: string | undefined, nodeA: string | undefined, nodeB: string | undefined): ClusterTarget | undefined {
-  const wantsK8s = placements !== 'auto' && placements.includes('k8s');
-  if (!wantsK8s) {
+function nodeName(flag: string, text: string): string {
+  if (!NODE_NAME.test(text)) throw new UsageError(`${flag}: '${text}' is not a node name; \`kubectl --context CONTEXT get nodes\` lists them`);
+  return text;
+}
+
+function clusterTarget(placements: PlacementId[] | 'auto', flags: RunFlags): ClusterTarget | undefined {
+  const { context, 'node-a': nodeA, 'node-b': nodeB } = flags;
+  if (placements === 'auto' || !placements.includes('k8s')) {
     const given = [context !== undefined && '--context', nodeA !== undefined && '--node-a', nodeB !== undefined && '--node-b'].filter(Boolean);
     if (given.length > 0) throw new UsageError(`${given.join(', ')}: only for --placement k8s (a cluster you already have), e.g. --placement k8s --context my-cluster`);
     return undefined;
@@ -251,16 +147,59 @@ function parseClusterTarget(placements: PlacementId[] | 'auto', context: string 
   if (context === undefined || context.trim() === '') {
     throw new UsageError('--placement k8s needs --context NAME: the kubeconfig context of the cluster to run in (`kubectl config get-contexts` lists them); podipc never uses your current context implicitly');
   }
-  for (const [flag, node] of [['--node-a', nodeA], ['--node-b', nodeB]] as const) {
-    if (node !== undefined && !NODE_NAME.test(node)) throw new UsageError(`${flag}: '${node}' is not a node name; \`kubectl --context ${context} get nodes\` lists them`);
-  }
   return { context: context.trim(), nodeA, nodeB };
 }
 
-function nonNegative(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag}: '${text}' is not a number of milliseconds >= 0, e.g. --${flag} 100`);
-  return n;
+export type RunFlags = FlagValues<typeof RUN_FLAGS>;
+
+/** Parsed flags -> the RunConfig, with the profile's defaults where a flag was not given. */
+export function runConfigFrom(flags: RunFlags): RunConfig {
+  const profile = flags.quick ? PROFILES.quick : PROFILES.full;
+  const rateAsked = flags.rates !== undefined || flags['rate-search'];
+  const probes = flags.probes ?? (rateAsked ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
+  if (rateAsked && !probes.includes('rate')) {
+    throw new UsageError(`${flags.rates !== undefined ? '--rates' : '--rate-search'} is for the rate probe, but --probes ${probes.join(',')} leaves it out: add rate, e.g. --probes ${[...probes, 'rate'].join(',')}`);
+  }
+  return {
+    placements: flags.placement,
+    selections: flags.mechanisms,
+    sizes: flags.sizes ?? [...profile.sizes],
+    probes,
+    rate: probes.includes('rate')
+      ? {
+          ratesPerSec: flags.rates ?? (flags['rate-search'] ? [] : [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)]),
+          ...(flags['rate-search']
+            ? { search: { p99BudgetNs: flags['p99-budget-us'] * 1000, startRatePerSec: RATE_SEARCH_RANGE.startRatePerSec, maxRatePerSec: flags.quick ? RATE_SEARCH_RANGE.maxRatePerSec.quick : RATE_SEARCH_RANGE.maxRatePerSec.full } }
+            : {}),
+        }
+      : undefined,
+    topologies: flags.topology,
+    runtimes: flags.runtime,
+    runs: flags.runs ?? profile.runs,
+    quick: flags.quick,
+    warmupMs: flags['warmup-ms'] ?? profile.warmupMs,
+    warmupRoundTrips: profile.warmupRoundTrips,
+    measureMs: flags['budget-ms'] ?? profile.measureMs,
+    setupTimeoutMs: flags['setup-timeout-ms'],
+    out: flags.out,
+    cpuLimit: flags['cpu-limit'],
+    pin: flags.pin,
+    memoryBytes: flags.memory,
+    teardown: flags.teardown,
+    cluster: clusterTarget(flags.placement, flags),
+  };
+}
+
+/**
+ * Parse `podipc run` arguments (tests and tools call this; the CLI goes through the run
+ * command, which uses the same flags). Throws UsageError on anything wrong, before
+ * anything is created. `--help` or `--version` give `undefined`.
+ */
+export function parseRunArgs(argv: readonly string[]): RunConfig | undefined {
+  const parsed = parseFlags(RUN_FLAGS, argv, 'run');
+  if (parsed.help || parsed.version) return undefined;
+  if (parsed.positionals.length) throw new UsageError(`'run' takes no arguments, got '${parsed.positionals.join(' ')}'; flags start with -- ('podipc run --help')`);
+  return runConfigFrom(parsed.flags);
 }
 
 /** Everything that shaped the run, for results.json `config`. */
@@ -281,5 +220,7 @@ export function describeConfig(config: RunConfig): RunConfigRecord {
     ...(config.cpuLimit !== undefined ? { cpuLimit: config.cpuLimit } : {}),
     ...(config.pin !== undefined ? { pin: config.pin } : {}),
     ...(config.memoryBytes !== undefined ? { memoryBytes: config.memoryBytes } : {}),
+    ...(config.rate && config.rate.ratesPerSec.length > 0 ? { ratesPerSec: config.rate.ratesPerSec } : {}),
+    ...(config.rate?.search ? { rateSearch: config.rate.search } : {}),
   };
 }

@@ -21,7 +21,7 @@ import { measureProbeOverhead } from './calibration.js';
 import { choosePlacements } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
 import { formatBytes } from './report/format.js';
-import { toolInfo } from './tool-info.js';
+import { toolInfo } from './version.js';
 
 export { toolInfo };
 

@@ -24,9 +24,11 @@ function scratch(): string {
 
 for (const [name, args, pattern] of [
   ['unknown mechanism', ['--mechanisms', 'nope'], /unknown mechanism 'nope'\. Known:/],
-  ['size 0', ['--sizes', '0'], /'0' is not a message size/],
-  ['negative size', ['--sizes=-1'], /'-1' is not a message size/],
-  ['unknown flag', ['--fast'], /Unknown option '--fast'.*podipc run --help/],
+  ['size 0', ['--sizes', '0'], /^podipc run: --sizes: '0' is not a size in bytes/],
+  ['negative size with =', ['--sizes=-1'], /^podipc run: --sizes: '-1' is not a size in bytes/],
+  ['negative size', ['--sizes', '-5'], /^podipc run: --sizes: '-5' is not a size in bytes\. Use positive whole bytes/],
+  ['negative runs', ['--runs', '-2'], /^podipc run: --runs: '-2' is not a positive whole number, e\.g\. --runs 5/],
+  ['unknown flag', ['--fast'], /^podipc run: unknown flag '--fast'.*'podipc run --help' lists the flags/],
 ] as const) {
   test(`run with ${name}: exit 2, one line naming the fix, nothing written`, () => {
     const dir = scratch();
@@ -35,6 +37,7 @@ for (const [name, args, pattern] of [
       const r = podipc(['run', ...args, '--out', out]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stderr, /ambiguous|To specify an option argument/);
       assert.equal(r.stderr.trim().split('\n').length, 1, `expected one line, got:\n${r.stderr}`);
       assert.equal(existsSync(out), false, '--out was created for a run that never started');
     } finally {
@@ -63,13 +66,18 @@ test('unknown command: exit 2 listing the commands', () => {
   assert.match(r.stderr, /unknown command 'frobnicate'\. Commands: run, report, compare/);
 });
 
-test('a quick tcp run writes results.json and the report, exit 0', async () => {
+test('a quick tcp run writes results.json and the report, ends with a summary of the best, exit 0', async () => {
   const dir = scratch();
   try {
     const out = join(dir, 'q');
     const r = podipc(['run', '--quick', '--placement', 'process', '--runtime', 'node', '--mechanisms', 'tcp', '--sizes', '64,4096', '--runs', '2', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /4 cases on process: 4 ok, 0 skipped, 0 failed/);
+    // The terminal summary: the smoke warning, then the best per probe at the smallest and largest size.
+    assert.match(r.stdout, /^podipc: smoke budget \(a --quick run.*\): do not decide on these numbers$/m);
+    assert.match(r.stdout, /^podipc: {3}latency, same-pod, 64 B: +tcp \d+(\.\d+)? (ns|µs|ms) p50$/m);
+    assert.match(r.stdout, /^podipc: {3}latency, same-pod, 4 KiB: +tcp /m);
+    assert.match(r.stdout, /^podipc: {3}throughput, same-pod, 4 KiB: +tcp \d+(\.\d+)? k? ?msg\/s$/m);
     const results = await readResultFile(join(out, 'results.json'));
     assert.equal(results.cases.length, 4);
     for (const c of results.cases) {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compareExitCode, compareResults, formatCompareMarkdown } from '../harness/compare.js';
+import { compareExitCode, compareResults } from '../harness/compare/engine.js';
+import { formatCompareMarkdown } from '../harness/compare/format-md.js';
 import { parseResultFile, type CaseResult, type ResultFile, type RunResult } from '../core/results.js';
 import { benjaminiHochberg, mannWhitneyCounts, mannWhitneyU, minRunsForSignificance, ratioInterval } from '../core/stats.js';
 
@@ -185,7 +186,9 @@ test('3 vs 3: nothing can be significant at 0.05, and the note says so and names
   assert.match(c.ciNote ?? '', /90 % with 3 vs 3 runs/);
   const md = formatCompareMarkdown(c);
   assert.match(md, /\[!IMPORTANT\]/);
-  assert.match(md, /No regressions/);
+  // Nothing can be significant: the headline says so first, not "No regressions".
+  assert.match(md, /^### .*\n\n\*\*Inconclusive\*\*: too few runs: 3 vs 3 runs per case cannot reach p < 0\.05/);
+  assert.equal(c.conclusion.kind, 'inconclusive');
   // With alpha 0.2 the same data is significant (0.1 < 0.2) and slower.
   const loose = compareResults(
     withCases(TEMPLATE, 'a', [latencyCase('tcp', [1000, 1001, 1002])]),
@@ -206,8 +209,10 @@ test('A/A on the fixtures: same commit, no regressions, the noise floor is repor
   const md = formatCompareMarkdown(c);
   assert.match(md, /A\/A comparison: both sides are commit `3f2a9c1`/);
   assert.match(md, /Noise floor: median \|change\| across \d+ cases \d+\.\d %/);
-  // Skipped on both sides and the case that failed in both are listed, not dropped.
-  assert.ok(c.notCompared.some((n) => n.key.startsWith('udp latency 1048576B')), JSON.stringify(c.notCompared));
+  // Cases measured on neither side are counted in one line, not listed one by one.
+  assert.ok(c.unmeasuredOnBoth.count > 0);
+  assert.ok(!c.notCompared.some((n) => n.key.startsWith('udp latency 1048576B')), JSON.stringify(c.notCompared));
+  assert.match(md, new RegExp(`^${c.unmeasuredOnBoth.count} cases were measured on neither side \\(skipped or failed on both; each report says why\\): .*udp`, 'm'));
 });
 
 test('the five-run fixtures show the planted changes: tcp latency 64 B and tcp throughput 1 KiB slower, uds 1 KiB faster', () => {
@@ -255,6 +260,8 @@ test('an A/A-like comparison of 20 cases with two lucky 5-0 separations: ~ after
   }
   assert.equal(c.counts.slower, 0);
   assert.equal(compareExitCode(c), 0);
+  // And the note says why, and how many runs would let one case be called alone (2 / C(12, 6) * 20 < 0.05).
+  assert.match(c.significanceNote ?? '', /A change in a single case cannot reach q < 0\.05 here: with 5 vs 5 runs its smallest p \(0\.008\) times the 20 cases compared is over α.*--runs 6 on both sides/);
 });
 
 test('the same 20 cases all shifted by 30 %: every one stays significant after adjusting, exit 1', () => {

@@ -1,53 +1,52 @@
 /**
  * `podipc image build|clean` at the edge: every flag checked once, a bad value is exit 2
- * with a line that names the fix, defaults are the offline build of podipc-probe:local.
+ * with a line that names the fix, a missing engine is a prerequisite (exit 2) naming the
+ * package, and the defaults are the offline build of podipc-probe:local.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { imageCommand, ImageUsageError, parseImageArgs } from '../harness/commands/image.js';
+import { IMAGE_BUILD_FLAGS, resolveEngine } from '../harness/commands/image.js';
+import { parseFlags } from '../harness/flags.js';
 
-const PATH_WITH_PODMAN = { PATH: '/usr/bin:/bin:/usr/sbin' };
+const CLI = resolve(import.meta.dirname, '../harness/cli.js');
 
-function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => void }; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t) }, out: () => out, err: () => err };
+function podipc(args: string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('defaults: the offline build of podipc-probe:local with the named engine', () => {
-  assert.deepEqual(parseImageArgs(['--engine', 'docker'], PATH_WITH_PODMAN), { engine: 'docker', base: 'offline', tag: 'podipc-probe:local', mirror: 'http://deb.debian.org/debian', force: false, rebuildBases: false });
-  assert.equal(parseImageArgs(['--help']), undefined);
+test('defaults: the offline build of podipc-probe:local', () => {
+  const { flags } = parseFlags(IMAGE_BUILD_FLAGS, ['--engine', 'docker'], 'image build');
+  assert.deepEqual(flags, { engine: 'docker', base: 'offline', tag: 'podipc-probe:local', 'debian-mirror': 'http://deb.debian.org/debian', force: false, 'rebuild-bases': false });
+  assert.equal(resolveEngine(undefined, { PATH: '/usr/bin:/bin:/usr/sbin' }), 'podman', 'podman is installed here (scripts/setup.sh)');
+  assert.throws(() => resolveEngine(undefined, { PATH: '/nonexistent' }), /neither podman nor docker is on PATH: install one \(Debian\/Ubuntu: apt-get install podman/);
 });
 
-test('each bad flag is refused with the fix', () => {
+test('each bad flag is refused with the fix, exit 2', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--engine', 'lxc'], /--engine: 'lxc' is not one of podman, docker/],
-    [['--engine', 'podman', '--base', 'alpine'], /--base: 'alpine' is not offline or official/],
-    [['--engine', 'podman', '--tag', 'Podipc'], /--tag: 'Podipc' is not NAME:TAG in lowercase/],
-    [['--engine', 'podman', '--tag', 'podipc-probe'], /is not NAME:TAG/],
-    [['--engine', 'podman', '--debian-mirror', 'deb.debian.org'], /--debian-mirror: 'deb.debian.org' is not a URL/],
-    [['--engine', 'podman', '--bogus'], /Unknown option '--bogus'.*podipc image --help/],
+    [['image', 'build', '--engine', 'lxc'], /--engine: 'lxc' is not one of podman, docker/],
+    [['image', 'build', '--base', 'alpine'], /--base: 'alpine' is not one of offline, official/],
+    [['image', 'build', '--tag', 'Podipc'], /--tag: 'Podipc' is not NAME:TAG in lowercase/],
+    [['image', 'build', '--tag', 'podipc-probe'], /is not NAME:TAG/],
+    [['image', 'build', '--debian-mirror', 'deb.debian.org'], /--debian-mirror: 'deb.debian.org' is not a URL/],
+    [['image', 'build', '--bogus'], /unknown flag '--bogus'.*podipc image build --help/],
+    [['image', 'clean', '--tag', 'x:y'], /unknown flag '--tag'/],
+    [['image', 'push'], /unknown image command 'push'. Use 'podipc image build' or 'podipc image clean'/],
   ];
-  for (const [args, pattern] of cases) assert.throws(() => parseImageArgs(args, PATH_WITH_PODMAN), (e: Error) => e instanceof ImageUsageError && pattern.test(e.message), args.join(' '));
-  assert.throws(() => parseImageArgs([], { PATH: '/nonexistent' }), /neither podman nor docker is on PATH/);
+  for (const [args, pattern] of cases) {
+    const r = podipc(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern, args.join(' '));
+  }
 });
 
-test('the command: exit 2 for usage errors and unknown subcommands, 0 for help', async () => {
-  const a = capture();
-  assert.equal(await imageCommand(['build', '--engine', 'lxc'], a.io, PATH_WITH_PODMAN), 2);
-  assert.match(a.err(), /^podipc: --engine: 'lxc'/);
-  const b = capture();
-  assert.equal(await imageCommand(['push'], b.io), 2);
-  assert.match(b.err(), /unknown image command 'push'. Use 'podipc image build' or 'podipc image clean'/);
-  const c = capture();
-  assert.equal(await imageCommand(['--help'], c.io), 0);
-  assert.match(c.out(), /--base offline\|official/);
-  const d = capture();
-  assert.equal(await imageCommand(['clean', '--tag', 'x:y'], d.io, PATH_WITH_PODMAN), 2, 'clean takes only --engine');
-});
-
-test('a missing engine is a prerequisite (exit 2) naming the package', async () => {
-  const a = capture();
-  assert.equal(await imageCommand(['build', '--engine', 'podman'], a.io, { PATH: '/nonexistent' }), 2);
-  assert.match(a.err(), /podman is not on PATH: install it \(Debian\/Ubuntu: apt-get install podman runc catatonit uidmap\)/);
+test('help names the flags; a missing engine is a prerequisite (exit 2) naming the package', () => {
+  const help = podipc(['image', 'build', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--base offline\|official/);
+  const r = podipc(['image', 'build', '--engine', 'podman'], { PATH: '/nonexistent' });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /podman is not on PATH: install it \(Debian\/Ubuntu: apt-get install podman runc catatonit uidmap\)/);
 });

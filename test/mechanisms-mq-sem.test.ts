@@ -1,24 +1,23 @@
 /**
  * mq-posix, mq-sysv and sem for real, through both probes, with tiny budgets: at 64 B, at
  * one byte above the namespace's message limit (a full chunk plus a 1-byte one) and at
- * 64 KiB (eight chunks), so chunking and reassembly are exercised. Then: nothing of the
- * run is left in /dev/shm, the POSIX queue namespace or /proc/sysvipc.
+ * 64 KiB (eight chunks), so chunking and reassembly are exercised. Then: every object the
+ * run's IPC ledgers name (POSIX and SysV queues, semaphores, the mailbox) is gone.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LedgerEntry } from '../bench/ipc-names.js';
-import { ipcObjectExists } from './helpers/ipc.js';
+import { describeIpcObject, ipcObjectExists } from './helpers/ipc.js';
 import { sweepLedger } from '../bench/native/ledger.js';
 import { readSysctl } from '../bench/native/limits.js';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../core/protocol.js';
 import { caseKey } from '../core/results.js';
-import { assertCaseSane, ownRunDirs, runQuick } from './helpers/suite.js';
+import { assertCaseSane, runOnProcess, watchLedgers } from './helpers/suite.js';
 
 const ENTRYPOINT = resolve(import.meta.dirname, '../bench/entrypoint.js');
 const MECHANISMS = ['mq-posix', 'mq-sysv', 'sem'] as const;
@@ -34,27 +33,10 @@ function survivors(entries: LedgerEntry[]): LedgerEntry[] {
   return entries.filter(ipcObjectExists);
 }
 
-/** The run tag of the suite this process is running: its run directory is podipc-<tag>. */
-async function watchRunTag(stop: { done: boolean }): Promise<string | undefined> {
-  while (!stop.done) {
-    const [dir] = ownRunDirs();
-    if (dir) return dir.slice('podipc-'.length);
-    await sleep(5);
-  }
-  return undefined;
-}
-
 test('mq-posix, mq-sysv and sem through both probes: ok or the documented skip, intact, nothing left', async () => {
-  const stop = { done: false };
-  const tagWatch = watchRunTag(stop);
-  const results = await runQuick([
-    '--placement', 'process',
-    '--mechanisms', MECHANISMS.join(','),
-    '--sizes', SIZES.join(','),
-    '--topology', 'same-pod',
-    '--runs', '1',
-  ]).finally(() => (stop.done = true));
-  const runTag = await tagWatch;
+  const ledgers = watchLedgers();
+  const results = await runOnProcess(MECHANISMS, SIZES, ['--topology', 'same-pod']).finally(() => ledgers.stop());
+  const entries = await ledgers.stop();
 
   for (const c of results.cases) {
     if (c.mechanism === 'sem' && c.probe === 'throughput') {
@@ -76,14 +58,10 @@ test('mq-posix, mq-sysv and sem through both probes: ok or the documented skip, 
   const sysv = results.cases.find((c) => c.mechanism === 'mq-sysv' && c.messageBytes === 65536);
   assert.equal(sysv?.limits?.['kernel.msgmax'], readSysctl('kernel.msgmax'));
 
-  assert.ok(runTag, 'the run directory with our pid was never seen');
-  assert.deepEqual(readdirSync('/dev/shm').filter((n) => n.includes(`podipc-${runTag}`)), [], '/dev/shm holds objects of the run');
-  for (let caseIndex = 0; caseIndex < SIZES.length * 2; caseIndex++) {
-    for (const dir of ['c2s', 's2c']) {
-      const queueName: string = `/podipc-${runTag}-c${caseIndex}-${dir}`;
-      assert.equal(ipcObjectExists({ type: 'posix-mq', name: queueName }), false, `${queueName} survived the run`);
-    }
+  for (const type of ['posix-mq', 'sysv-msg'] as const) {
+    assert.ok(entries.some((e) => e.type === type), `no ${type} was ever ledgered: ${entries.map(describeIpcObject).join(', ')}`);
   }
+  assert.deepEqual(survivors(entries).map(describeIpcObject), [], 'objects of the run survived it');
 });
 
 /** Run one pair of probes by hand (no harness, so no harness sweep): what close() leaves is what remains. */

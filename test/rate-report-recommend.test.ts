@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CaseResult, ResultFile } from '../core/results.js';
 import { buildReportModel } from '../harness/report/tables.js';
-import { rateVerdicts } from '../harness/recommend-rate.js';
+import { rateVerdicts } from '../harness/recommend/rate.js';
 
 const lat = (p99: number) => ({ p50: p99 / 2, p90: p99 / 1.5, p99, p999: p99 * 2, max: p99 * 3, mean: p99 / 2, stddev: 1 });
 

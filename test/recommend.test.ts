@@ -1,22 +1,19 @@
+import { capture } from './helpers/cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseResultFile, type ResultFile } from '../core/results.js';
-import { formatRecommendation, parseSize, recommend, recommendCommand, type MechanismInfo, type RecommendRequest } from '../harness/recommend.js';
-import type { CommandIo } from '../harness/command-io.js';
+import { mechanisms } from '../bench/registry.js';
+import { recommend, type MechanismInfo, type RecommendRequest } from '../harness/recommend/engine.js';
+import { formatRecommendation } from '../harness/recommend/format-text.js';
+import { recommendCommand } from '../harness/commands/recommend.js';
 
 const BASE_PATH = fileURLToPath(new URL('../../test/fixtures/good/base.json', import.meta.url));
 const results: ResultFile = parseResultFile(JSON.parse(readFileSync(BASE_PATH, 'utf8')), 'base.json');
 
-/** The fixture's mechanisms as DESIGN.md's table declares them (the real registry is still growing). */
-const REGISTRY: MechanismInfo[] = [
-  { id: 'tcp', summary: 'TCP over loopback', requires: [] },
-  { id: 'udp', summary: 'UDP over loopback', requires: [], lossy: true },
-  { id: 'uds', summary: 'Unix stream socket on a shared volume', requires: ['volume-disk'] },
-  { id: 'mq-posix', summary: 'POSIX message queues', requires: ['ipc-namespace', 'native-addon'] },
-  { id: 'shm-posix', summary: 'POSIX shared memory', requires: ['ipc-namespace', 'shared-dev-shm', 'native-addon'] },
-];
+/** The real registry: what recommend says about a mechanism is what the mechanism declares. */
+const REGISTRY: readonly MechanismInfo[] = mechanisms;
 
 const req = (r: Partial<RecommendRequest>): RecommendRequest => ({ messageBytes: 64, pattern: 'rpc', crossPod: false, noIpcNamespace: false, ...r });
 
@@ -42,11 +39,21 @@ test('rpc at 64 B: ranked by p99, spinning shared memory first, pod needs from t
 });
 
 test('pod needs follow the registry declaration, not the mechanism name', () => {
-  const odd: MechanismInfo[] = REGISTRY.map((m) => (m.id === 'tcp' ? { ...m, requires: ['volume-tmpfs'] } : m));
+  const odd: MechanismInfo[] = REGISTRY.map((m) => (m.id === 'tcp' ? { ...m, requires: ['volume-tmpfs' as const] } : m));
   const tcp = recommend(results, req({}), odd).choices.find((c) => c.mechanism === 'tcp');
   assert.match(tcp?.podNeeds.join(' ') ?? '', /emptyDir with medium: Memory/);
   const unknown = recommend(results, req({}), []).choices.find((c) => c.mechanism === 'tcp');
   assert.match(unknown?.podNeeds[0] ?? '', /not in this podipc's mechanism registry/);
+});
+
+test('requirements are per variant: shm-posix/futex needs the addon for the Node probe, spin does not', () => {
+  const r = recommend(results, req({}), REGISTRY);
+  const addon = /native binding/;
+  const spin = r.choices.find((c) => c.mechanism === 'shm-posix/spin');
+  const futex = r.choices.find((c) => c.mechanism === 'shm-posix/futex');
+  assert.ok(spin && futex);
+  assert.ok(!spin.podNeeds.some((n) => addon.test(n)), spin.podNeeds.join('\n'));
+  assert.ok(futex.podNeeds.some((n) => addon.test(n)), futex.podNeeds.join('\n'));
 });
 
 test('the nearest measured size >= requested is used and named', () => {
@@ -97,8 +104,13 @@ test('stream at a requested rate: a busy-polling mechanism costs a core per side
   assert.equal(fast.excluded.find((e) => e.mechanism === 'tcp')?.constraint, 'rate');
 });
 
-test('--cross-pod keeps only what separate pods can use; --no-ipc-namespace drops IPC mechanisms', () => {
+test('--cross-pod keeps only what separate pods can use, and says tcp crosses the pod network, not the loopback', () => {
   const cross = recommend(results, req({ crossPod: true }), REGISTRY);
+  const tcp = cross.choices.find((c) => c.mechanism === 'tcp');
+  assert.match(tcp?.summary ?? '', /pod network/);
+  assert.doesNotMatch(tcp?.summary ?? '', /loopback/);
+  assert.doesNotMatch(formatRecommendation(cross), /loopback/);
+  assert.match(recommend(results, req({}), REGISTRY).choices.find((c) => c.mechanism === 'tcp')?.summary ?? '', /loopback/, 'in one pod it is the loopback');
   assert.equal(cross.topology, 'cross-pod');
   assert.deepEqual(cross.choices.map((c) => c.mechanism).sort(), ['tcp', 'udp']);
   const mq = cross.excluded.find((e) => e.mechanism === 'mq-posix');
@@ -124,13 +136,7 @@ test('when nothing fits, the answer says which constraint excluded what', () => 
   assert.match(huge.nothingFits ?? '', /no measured size is >= 4 MiB \(the largest is 1 MiB\); run 'podipc run --sizes 4194304'/);
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CommandIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t) };
-  const code = await recommendCommand(argv, io, REGISTRY);
-  return { code, out, err };
-}
+const cli = (...argv: string[]): ReturnType<typeof capture> => capture(recommendCommand, ...argv);
 
 test('recommendCommand: 0 with choices, 1 when nothing fits, 2 on bad usage or a bad file', async () => {
   const ok = await cli('--results', BASE_PATH, '--size', '1KiB', '--pattern', 'rpc', '--p99-us', '60');
@@ -148,21 +154,37 @@ test('recommendCommand: 0 with choices, 1 when nothing fits, 2 on bad usage or a
   assert.equal((JSON.parse(json.out) as { sizeUsed: number }).sizeUsed, 64);
 
   assert.match((await cli('--size', '64', '--pattern', 'rpc')).err, /--results FILE is required/);
-  assert.match((await cli('--results', BASE_PATH, '--size', 'big', '--pattern', 'rpc')).err, /--size big is not a size/);
-  assert.match((await cli('--results', BASE_PATH, '--size', '64', '--pattern', 'pubsub')).err, /--pattern pubsub: use --pattern rpc/);
-  assert.match((await cli('--results', BASE_PATH, '--size', '64', '--pattern', 'rpc', '--p99-us=-3')).err, /--p99-us -3 must be a positive number/);
+  assert.match((await cli('--results', BASE_PATH, '--size', 'big', '--pattern', 'rpc')).err, /--size: 'big' is not a size in bytes/);
+  assert.match((await cli('--results', BASE_PATH, '--size', '64', '--pattern', 'pubsub')).err, /--pattern: 'pubsub' is not one of rpc, stream/);
+  for (const negative of [['--p99-us=-3'], ['--p99-us', '-3']]) {
+    const r = await cli('--results', BASE_PATH, '--size', '64', '--pattern', 'rpc', ...negative);
+    assert.equal(r.code, 2);
+    assert.equal(r.err, "podipc recommend: --p99-us: '-3' is not a positive number of microseconds, e.g. --p99-us 100\n");
+  }
   const unknownFlag = await cli('--results', BASE_PATH, '--size', '64', '--pattern', 'rpc', '--crosspod');
   assert.equal(unknownFlag.code, 2);
-  assert.match(unknownFlag.err, /--crosspod/);
+  assert.match(unknownFlag.err, /unknown flag '--crosspod' \(did you mean --cross-pod\?\)/);
+  assert.equal(unknownFlag.err.trim().split('\n').length, 1, 'one line');
   const badFile = await cli('--results', fileURLToPath(new URL('../../test/fixtures/bad/unknown-schema-version.json', import.meta.url)), '--size', '64', '--pattern', 'rpc');
   assert.equal(badFile.code, 2);
   assert.match(badFile.err, /schemaVersion 99, but this podipc reads schemaVersion 1/);
 });
 
-test('parseSize accepts bytes and binary units', () => {
-  assert.equal(parseSize('4096'), 4096);
-  assert.equal(parseSize('4KiB'), 4096);
-  assert.equal(parseSize('1m'), 1048576);
-  assert.equal(parseSize('0'), undefined);
-  assert.equal(parseSize('4 GB'), undefined);
+test('--size reads sizes as run --sizes does: bytes and binary units up to GiB', async () => {
+  for (const [text, bytes] of [['4096', 4096], ['4KiB', 4096], ['1m', 1048576], ['2GiB', 2 * 1024 ** 3]] as const) {
+    const r = await cli('--results', BASE_PATH, '--size', text, '--pattern', 'rpc', '--format', 'json');
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    assert.equal((JSON.parse(r.out) as { request: { messageBytes: number } }).request.messageBytes, bytes);
+  }
+  assert.match((await cli('--results', BASE_PATH, '--size', '0', '--pattern', 'rpc')).err, /--size: '0' is not a size in bytes/);
+  assert.match((await cli('--results', BASE_PATH, '--size', '-5', '--pattern', 'rpc')).err, /--size: '-5' is not a size in bytes/);
+});
+
+test('results from a quick run carry a warning before the ranking', () => {
+  const quick: ResultFile = { ...results, config: { ...results.config, quick: true, runs: 5, measureMs: 40 } };
+  const r = recommend(quick, req({}), REGISTRY);
+  assert.match(r.warnings.join(' '), /smoke run \(a --quick run, 40 ms measured per case and run/);
+  const text = formatRecommendation(r);
+  assert.ok(text.indexOf('warning: these results come from a smoke run') < text.indexOf('Ranked by'), text);
+  assert.deepEqual(recommend(results, req({}), REGISTRY).warnings, [], 'a full run carries no warning');
 });

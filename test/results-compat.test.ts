@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareExitCode, compareResults } from '../harness/compare.js';
+import { compareExitCode, compareResults } from '../harness/compare/engine.js';
 import { readResultFile } from '../harness/results-file.js';
 import { caseKeyWithoutPlacement, nearResolution, probeOverheadNs, type ResultFile } from '../core/results.js';
 import { decodeHistogram, mergeHistograms, summarizeHistogram } from '../core/histogram.js';

@@ -20,7 +20,7 @@ import { askEngine, findOnPath } from '../placements/kind/prereq.js';
 import type { RunStep, Step } from '../placements/kind/steps.js';
 import { PrerequisiteError } from '../availability.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { toolInfo } from '../tool-info.js';
+import { toolInfo } from '../version.js';
 import { DOCKERFILE, fillNpmCache, lockedTarballs, sha512Integrity, writeContext } from './context.js';
 import { engineArgv, podmanAdaptation, readHostLimits, type Engine, type EngineId } from './engine.js';
 import {

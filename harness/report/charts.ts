@@ -1,375 +1,694 @@
 /**
- * Chart specifications: pure data built from results.json, rendered identically to PNG
- * (render-png.ts, Chart.js on @napi-rs/canvas) and in report.html (Chart.js in the browser).
+ * The report's charts as pure data built from results.json (ChartSpec: a figure of panels),
+ * rendered identically to PNG (render-png.ts) and in report.html by chart-kit.ts.
  *
- * `toChartConfig`, `whiskerPlugin` and `backgroundPlugin` are written self-contained (no
- * imports, no references to module scope) because html.ts inlines their source text with
- * Function.prototype.toString: one implementation for both renderers, so the PNG and the
- * interactive chart cannot drift apart.
+ * What a reader should get from them, and how:
+ * - few lines per panel: size sweeps are small multiples, one panel per family (loopback
+ *   network, shared volume, IPC namespace; a family of more than six lines is split between
+ *   its mechanisms) on one shared y range, so panels compare by eye;
+ * - units that switch: every tick carries its unit (3 µs, 1 ms; 64 B, 1 MiB; 200 k msg/s);
+ * - whiskers (p50 to p99) of one size spread sideways so they never merge, and left out
+ *   where too few round trips back a p99;
+ * - family by colour and marker: each family owns a band of hues and a marker shape, a
+ *   mechanism keeps its colour in every chart, and variants of one mechanism share its hue
+ *   with a different dash;
+ * - lossy cases marked: a point whose messages were lost or corrupted is a cross with
+ *   "lost N %" beside it, and its segments are dotted (udp's goodput is not a clean line);
+ * - the trade-off: p50 round trip against CPU per round trip (client + server), per size;
+ * - comparisons when the file has them: Node vs native and placement vs placement, as paired
+ *   points per size.
  */
-import { mechanismLabel, type PlacementId, type RuntimeId } from '../../core/vocabulary.js';
+import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
-import { runtimeComparisonCharts } from './runtime-comparison.js';
+import { formatBytes, formatRate, formatUs } from './format.js';
+import { FAMILIES, FAMILY_TEXT, familyLookup, type Family, type FamilyLookup } from './families.js';
+import type { AxisUnit, ChartAxis, ChartPanel, ChartPoint, ChartSeries, ChartSpec, Marker } from './chart-kit.js';
 
-export interface ChartPoint {
-  /** Message size in bytes. */
-  x: number;
-  y: number;
-  /** Top of the whisker (p99 for latency charts). */
-  yHigh?: number;
-}
+export type { ChartAxis, ChartPanel, ChartPoint, ChartSeries, ChartSpec } from './chart-kit.js';
 
-export interface ChartSeries {
-  label: string;
-  color: string;
-  dashed: boolean;
-  points: ChartPoint[];
-}
+/** Figure geometry: a 1200 px wide PNG stays readable when GitHub scales it to its column. */
+export const FIGURE_WIDTH_PX = 1200;
+const LINE_PANEL_HEIGHT_PX = 380;
+const GRID_PANEL_HEIGHT_PX = 440;
+const SPARSE_PANEL_HEIGHT_PX = 340;
+const HEADER_LINE_PX = 17;
 
-export interface ChartSpec {
-  /** File stem of the PNG and id of the HTML canvas: `latency-same-pod`. */
-  id: string;
-  title: string;
-  subtitle: string[];
-  xLabel: string;
-  yLabel: string;
-  /** How y values are printed in ticks and tooltips. */
-  yFormat: 'us' | 'MBps';
-  /** Draw a whisker from y to yHigh. */
-  whiskers: boolean;
-  /** Measured message sizes: the x ticks. */
-  xTicks: number[];
-  series: ChartSeries[];
-  width: number;
-  height: number;
-}
+/** p99 from fewer round trips than this is about the slowest one: no whisker is drawn. */
+export const MIN_SAMPLES_FOR_P99 = 100;
 
-export const CHART_WIDTH_PX = 1100;
-export const CHART_HEIGHT_PX = 650;
+const TOPOLOGY_TEXT: Record<Topology, string> = { 'same-pod': 'same pod', 'cross-pod': 'cross pod' };
 
-/**
- * Tableau 10 (distinguishable, colour-blind-aware, fine on white), then a darker shade of
- * each: a full suite draws 16 mechanism lines, and a repeated colour would make two of them
- * one line to the reader.
- */
-const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
-  '#1f3b73', '#a35200', '#8c1c24', '#2f6f69', '#2b5e22', '#8f7300', '#6b3a64', '#c2506d', '#5a3f2c', '#5f5a57',
+/** Hue bands per family (HSL degrees; IPC wraps through red) and the marker of each family. */
+const FAMILY_STYLE: Record<Family, { hueFrom: number; hueTo: number; marker: Marker }> = {
+  'loopback-network': { hueFrom: 190, hueTo: 270, marker: 'circle' },
+  'shared-volume': { hueFrom: 55, hueTo: 180, marker: 'rect' },
+  'ipc-namespace': { hueFrom: -110, hueTo: 45, marker: 'triangle' },
+  other: { hueFrom: 0, hueTo: 0, marker: 'rectRot' },
+};
+/** Variants of one mechanism: same hue, different dash and lightness. */
+const VARIANT_DASH: number[][] = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
+const VARIANT_LIGHTNESS = [40, 50, 31, 45];
+
+/** Values of a compared dimension (runtime, placement): distinct colours and markers. */
+const COMPARE_STYLE: Array<{ color: string; marker: Marker }> = [
+  { color: '#1f5fa8', marker: 'circle' },
+  { color: '#d1495b', marker: 'rectRot' },
+  { color: '#2a9d8f', marker: 'triangle' },
+  { color: '#e09f3e', marker: 'rect' },
+  { color: '#6c4f9c', marker: 'star' },
 ];
 
-/** The same mechanism keeps its colour in every chart of a report. */
-export function colorMap(results: ResultFile): Map<string, string> {
-  const labels = [...new Set(results.cases.map((c) => mechanismLabel(c)))].sort();
-  return new Map(labels.map((l, i) => [l, PALETTE[i % PALETTE.length] as string]));
+function hslHex(hue: number, saturation: number, lightness: number): string {
+  const h = ((hue % 360) + 360) % 360;
+  const s = saturation / 100;
+  const l = lightness / 100;
+  const k = (n: number): number => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number): number => l - a * Math.max(-1, Math.min(k(n) - 3, Math.min(9 - k(n), 1)));
+  return '#' + [f(0), f(8), f(4)].map((v) => Math.round(v * 255).toString(16).padStart(2, '0')).join('');
 }
 
-function hostOf(results: ResultFile): string {
-  return results.env.hostname ?? results.env.cpuModel;
+export interface MechanismStyle {
+  family: Family;
+  color: string;
+  dash: number[];
+  marker: Marker;
 }
-
-function subtitleOf(results: ResultFile, extra: string): string[] {
-  const e = results.env;
-  const commit = results.tool.gitCommit.slice(0, 12);
-  return [extra, `${e.cpuModel}, ${e.cores} cores, kernel ${e.kernel}, Node ${e.nodeVersion}, podipc ${results.tool.version} (${commit})`];
-}
-
-const TOPOLOGY_TEXT = { 'same-pod': 'same pod', 'cross-pod': 'cross pod' } as const;
 
 /**
- * The cases these charts draw: one line per mechanism, so one runtime and one placement -
- * the first placement of the run, and the Node runtime when it ran (the per-runtime and
- * per-placement comparisons have tables of their own).
+ * Style of every mechanism label in the file: hues spread over the family's band in registry
+ * order, variants of one mechanism on its hue. One map per report, so a mechanism looks the
+ * same in every chart.
  */
-function charted(results: ResultFile): { placement: PlacementId; runtime: RuntimeId } {
-  const runtime: RuntimeId = results.cases.some((c) => c.runtime === 'node' && c.status === 'ok') ? 'node' : 'native';
-  return { placement: placementsOf(results)[0]!, runtime };
+export function mechanismStyles(results: ResultFile, families: FamilyLookup = familyLookup()): Map<string, MechanismStyle> {
+  const out = new Map<string, MechanismStyle>();
+  for (const family of FAMILIES) {
+    const cases = results.cases.filter((c) => families.family(c) === family);
+    const mechs = [...new Set(cases.map((c) => c.mechanism))].sort((a, b) => families.order(a) - families.order(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const band = FAMILY_STYLE[family];
+    mechs.forEach((mech, k) => {
+      const hue = band.hueFrom + ((band.hueTo - band.hueFrom) * (k + 0.5)) / mechs.length;
+      const variants = [...new Set(cases.filter((c) => c.mechanism === mech).map((c) => c.variant ?? ''))].sort();
+      variants.forEach((variant, v) => {
+        out.set(mechanismLabel({ mechanism: mech, variant: variant || undefined }), {
+          family,
+          // Neighbouring hues of one band alternate darker and lighter, so they separate.
+          color:
+            family === 'other'
+              ? hslHex(0, 0, 35 + 10 * (k % 3))
+              : hslHex(hue, 75, VARIANT_LIGHTNESS[v % VARIANT_LIGHTNESS.length]! + (k % 2 ? 6 : -4)),
+          dash: VARIANT_DASH[v % VARIANT_DASH.length]!,
+          marker: band.marker,
+        });
+      });
+    });
+  }
+  return out;
 }
 
-function okCases(results: ResultFile, probe: CaseResult['probe'], topology: CaseResult['topology']): CaseResult[] {
-  const { placement, runtime } = charted(results);
-  // Only ok cases: a failed case's aggregate covers a subset of runs and would look better than it is.
-  return results.cases.filter((c) => c.status === 'ok' && c.probe === probe && c.topology === topology && c.placement === placement && c.runtime === runtime);
+/** Percent of sent messages lost or corrupted, 0 when clean or not recorded. */
+export function lossPercent(c: CaseResult): number {
+  const i = c.integrity;
+  if (!i || i.sent <= 0) return 0;
+  return ((i.lost + i.corrupt) / i.sent) * 100;
 }
 
-function seriesBy(
-  cases: CaseResult[],
-  colors: Map<string, string>,
-  point: (c: CaseResult) => ChartPoint | undefined,
-  dashed = false,
-  suffix = '',
-): ChartSeries[] {
-  const byLabel = new Map<string, ChartPoint[]>();
+function lossNote(c: CaseResult): string | undefined {
+  const pct = lossPercent(c);
+  if (pct <= 0) return undefined;
+  return `lost ${pct >= 10 ? Math.round(pct) : Number(pct.toPrecision(2))} %`;
+}
+
+/**
+ * The runtime and placement the size sweeps of a topology draw (one line per mechanism):
+ * Node when it measured anything, and the first placement, in run order, with ok cases of
+ * that topology (the process placement has no second pod: cross-pod comes from the next).
+ * Comparisons across runtimes and placements have figures of their own.
+ */
+export function charted(results: ResultFile, topology?: Topology): { placement: PlacementId; runtime: RuntimeId } {
+  const ok = results.cases.filter((c) => c.status === 'ok');
+  const runtime: RuntimeId = ok.some((c) => c.runtime === 'node') || !ok.length ? 'node' : 'native';
+  const placements = placementsOf(results);
+  const has = (p: PlacementId): boolean => ok.some((c) => c.placement === p && c.runtime === runtime && (topology === undefined || c.topology === topology));
+  const placement = placements.find(has) ?? placements.find((p) => ok.some((c) => c.placement === p && c.runtime === runtime)) ?? placements[0]!;
+  return { placement, runtime };
+}
+
+interface Slice {
+  probe: CaseResult['probe'];
+  topology: Topology;
+  runtime?: RuntimeId;
+  placement?: PlacementId;
+}
+
+/** Only ok cases: a failed case's aggregate covers a subset of runs and would look better than it is. */
+function okCases(results: ResultFile, s: Slice): CaseResult[] {
+  return results.cases.filter(
+    (c) =>
+      c.status === 'ok' &&
+      c.probe === s.probe &&
+      c.topology === s.topology &&
+      (s.runtime === undefined || c.runtime === s.runtime) &&
+      (s.placement === undefined || c.placement === s.placement),
+  );
+}
+
+const cpuNsPerMsg = (c: CaseResult): number | undefined => (c.cpu && c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg > 0 ? (c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg) * 1e3 : undefined);
+
+function cpuDetail(c: CaseResult, per: string): string[] {
+  return c.cpu ? [`CPU per ${per}: ${formatUs(c.cpu.clientUsPerMsg)} client + ${formatUs(c.cpu.serverUsPerMsg)} server`] : [];
+}
+
+/** What a size sweep plots for a case: x is the message size. */
+interface Metric {
+  unit: AxisUnit;
+  axisLabel: string;
+  point(c: CaseResult): ChartPoint | undefined;
+}
+
+const LATENCY: Metric = {
+  unit: 'ns',
+  axisLabel: 'round trip, p50 (log)',
+  point: (c) => {
+    const l = c.latencyNs;
+    if (!l || l.p50 <= 0) return undefined;
+    const p99Trusted = c.samples === undefined || c.samples >= MIN_SAMPLES_FOR_P99;
+    return {
+      x: c.messageBytes,
+      y: l.p50,
+      ...(p99Trusted && l.p99 > 0 ? { yHigh: l.p99 } : {}),
+      ...withLoss(c),
+      detail: [...(c.samples !== undefined ? [`${c.samples} round trips`] : []), ...cpuDetail(c, 'round trip')],
+    };
+  },
+};
+
+const THROUGHPUT: Metric = {
+  unit: 'bytesPerSec',
+  axisLabel: 'delivered bytes/s (log)',
+  point: (c) => {
+    const t = c.throughput;
+    if (!t || t.bytesPerSec <= 0) return undefined;
+    return { x: c.messageBytes, y: t.bytesPerSec, ...withLoss(c), detail: [formatRate(t.msgsPerSec), ...cpuDetail(c, 'message')] };
+  },
+};
+
+const CPU: Metric = {
+  unit: 'ns',
+  axisLabel: 'CPU per message, client + server (log)',
+  point: (c) => {
+    const y = cpuNsPerMsg(c);
+    return y === undefined ? undefined : { x: c.messageBytes, y, ...withLoss(c), detail: cpuDetail(c, 'message') };
+  },
+};
+
+function withLoss(c: CaseResult): Pick<ChartPoint, 'lossPct' | 'note'> {
+  const note = lossNote(c);
+  return note ? { lossPct: lossPercent(c), note } : {};
+}
+
+/** The subtitle's key to the lossy mark, when a panel has one. */
+function lossKey(panels: Array<Pick<ChartPanel, 'series'>>, how = ''): string {
+  const any = panels.some((p) => p.series.some((s) => s.points.some((x) => (x.lossPct ?? 0) > 0)));
+  return any ? `; ×: messages lost or corrupted${how ? ` ${how}` : ''}` : '';
+}
+
+function byLabel(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One series per mechanism label, in the style map's order (registry order, family by family). */
+function sweepSeries(cases: CaseResult[], metric: Metric, styles: Map<string, MechanismStyle>, suffix = '', dash?: number[]): ChartSeries[] {
+  const points = new Map<string, ChartPoint[]>();
   for (const c of cases) {
-    const p = point(c);
+    const p = metric.point(c);
     if (!p) continue;
     const label = mechanismLabel(c);
-    const list = byLabel.get(label) ?? [];
-    list.push(p);
-    byLabel.set(label, list);
+    points.set(label, [...(points.get(label) ?? []), p]);
   }
-  return [...byLabel.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([label, points]) => ({
-      label: label + suffix,
-      color: colors.get(label) ?? '#333333',
-      dashed,
-      points: points.sort((a, b) => a.x - b.x),
-    }));
+  const order = [...styles.keys()];
+  return [...points.entries()]
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b) || byLabel(a, b))
+    .map(([label, pts]) => {
+      const st = styles.get(label);
+      return {
+        label: label + suffix,
+        color: st?.color ?? '#555555',
+        dash: dash ?? st?.dash ?? [],
+        marker: st?.marker ?? 'rectRot',
+        line: true,
+        points: pts.sort((a, b) => a.x - b.x),
+      };
+    });
+}
+
+/** Log-axis bounds that leave room for the whiskers and the outermost markers. */
+function logBounds(values: number[], pad = 1.35): { min: number; max: number } {
+  const v = values.filter((x) => x > 0 && Number.isFinite(x));
+  if (!v.length) return { min: 1, max: 10 };
+  return { min: Math.min(...v) / pad, max: Math.max(...v) * pad };
 }
 
 function sizesOf(series: ChartSeries[]): number[] {
   return [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
 }
 
-const latencyPoint = (c: CaseResult): ChartPoint | undefined =>
-  c.latencyNs && c.latencyNs.p50 > 0 ? { x: c.messageBytes, y: c.latencyNs.p50 / 1e3, yHigh: c.latencyNs.p99 / 1e3 } : undefined;
+function headerHeight(subtitle: string[], warning: string | undefined): number {
+  return 36 + HEADER_LINE_PX * (subtitle.length + (warning ? 1 : 0)) + 6;
+}
 
-const throughputPoint = (c: CaseResult): ChartPoint | undefined =>
-  c.throughput && c.throughput.bytesPerSec > 0 ? { x: c.messageBytes, y: c.throughput.bytesPerSec / 1e6 } : undefined;
+/** Legend column wide enough for the longest entry of any panel (about 7 px a character at 12 px). */
+function withLegendWidth(panels: Array<Omit<ChartPanel, 'legendWidth'>>): ChartPanel[] {
+  const chars = Math.max(0, ...panels.flatMap((p) => p.series.map((s) => s.label.length + (p.legend === 'line' && s.points.some((x) => (x.lossPct ?? 0) > 0) ? 11 : 0))));
+  return panels.map((p) => ({ ...p, legendWidth: p.legend === 'none' ? 0 : Math.ceil(chars * 7 + (p.legend === 'line' ? 58 : 36)) }));
+}
 
-const cpuPoint = (c: CaseResult): ChartPoint | undefined =>
-  c.cpu && c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg > 0 ? { x: c.messageBytes, y: c.cpu.clientUsPerMsg + c.cpu.serverUsPerMsg } : undefined;
+/** Subtitle lines split at "; " so none is wider than the figure (about 6.6 px a character). */
+function wrapLines(lines: string[], widthPx: number): string[] {
+  const max = Math.floor((widthPx - 40) / 6.6);
+  return lines.flatMap((line) => {
+    if (line.length <= max) return [line];
+    const out: string[] = [];
+    let cur = '';
+    for (const part of line.split('; ')) {
+      const next = cur ? `${cur}; ${part}` : part;
+      if (next.length > max && cur) {
+        out.push(cur + ';');
+        cur = part;
+      } else cur = next;
+    }
+    if (cur) out.push(cur);
+    return out;
+  });
+}
+
+function figure(id: string, title: string, subtitleLines: string[], warning: string | undefined, columns: number, panelHeight: number, panelsIn: Array<Omit<ChartPanel, 'legendWidth'>>): ChartSpec {
+  const panels = withLegendWidth(panelsIn);
+  const subtitle = wrapLines(subtitleLines, FIGURE_WIDTH_PX);
+  const cols = Math.min(columns, panels.length);
+  const panelWidth = Math.floor(FIGURE_WIDTH_PX / cols);
+  const head = headerHeight(subtitle, warning);
+  const rows = Math.ceil(panels.length / cols);
+  return {
+    id,
+    title,
+    subtitle,
+    ...(warning ? { warning } : {}),
+    columns: cols,
+    panelWidth,
+    panelHeight,
+    headerHeight: head,
+    width: panelWidth * cols,
+    height: head + rows * panelHeight,
+    panels,
+  };
+}
+
+function envLine(results: ResultFile): string {
+  const e = results.env;
+  return `${e.cpuModel}, ${e.cores} cores, kernel ${e.kernel}, Node ${e.nodeVersion}, podipc ${results.tool.version} (${results.tool.gitCommit.slice(0, 12)})`;
+}
+
+/** Shown in red on every figure: numbers nobody should decide on. */
+function warningOf(results: ResultFile): string | undefined {
+  const w: string[] = [];
+  if (results.config.quick) w.push(`quick run (smoke budget: ${results.config.runs} runs of ${results.config.measureMs} ms): do not decide on these numbers`);
+  if (results.interrupted) w.push('interrupted run: some cases are missing');
+  return w.length ? w.join('; ') : undefined;
+}
+
+/** More lines than this in one panel and they stop being lines a reader can follow. */
+export const MAX_SERIES_PER_PANEL = 6;
 
 /**
- * Every chart the results support: latency, throughput and CPU cost per topology, and
- * same pod vs cross pod when both were measured. Charts without data are left out.
+ * Items (mechanism labels) split into as few panels as keep each at MAX_SERIES_PER_PANEL or
+ * under, contiguous in registry order, never parting the variants of one mechanism, the
+ * largest panel as small as it can be (ties: the earlier panel smaller).
  */
-export function buildChartSpecs(results: ResultFile): ChartSpec[] {
-  const colors = colorMap(results);
-  const { placement, runtime } = charted(results);
-  const where = `${placement}, ${runtime} probe, on ${hostOf(results)}`;
+export function splitPanels<T>(items: T[], groupOf: (item: T) => string): T[][] {
+  const groups: T[][] = [];
+  for (const s of items) {
+    const last = groups[groups.length - 1];
+    if (last && groupOf(last[0]!) === groupOf(s)) last.push(s);
+    else groups.push([s]);
+  }
+  const size = (gs: T[][]): number => gs.reduce((n, g) => n + g.length, 0);
+  if (size(groups) <= MAX_SERIES_PER_PANEL || groups.length < 2) return [items];
+  for (let k = Math.ceil(size(groups) / MAX_SERIES_PER_PANEL); k <= groups.length; k++) {
+    // Every way to cut the groups into k contiguous runs (a family has few mechanisms: brute force is fine).
+    let best: T[][][] | undefined;
+    const cuts = (from: number, left: number, acc: T[][][]): void => {
+      if (left === 1) {
+        const all = [...acc, groups.slice(from)];
+        const worst = Math.max(...all.map(size));
+        if (worst > MAX_SERIES_PER_PANEL) return;
+        const bestWorst = best ? Math.max(...best.map(size)) : Infinity;
+        if (worst < bestWorst || (worst === bestWorst && size(all[0]!) < size(best![0]!))) best = all;
+        return;
+      }
+      for (let end = from + 1; end <= groups.length - left + 1; end++) cuts(end, left - 1, [...acc, groups.slice(from, end)]);
+    };
+    cuts(0, k, []);
+    if (best) return best.map((run) => run.flat());
+  }
+  return groups;
+}
+
+interface PanelPlan {
+  family: Family;
+  labels: Set<string>;
+  /** The family needed more than one panel: titles name the mechanisms. */
+  split: boolean;
+}
+
+/** The size sweeps' panels for the whole report, so a mechanism sits in the same panel in every figure. */
+function panelPlan(results: ResultFile, styles: Map<string, MechanismStyle>): PanelPlan[] {
+  const mechanismOf = new Map(results.cases.map((c) => [mechanismLabel(c), c.mechanism]));
+  return FAMILIES.flatMap((family) => {
+    const labels = [...styles.entries()].filter(([, st]) => st.family === family).map(([l]) => l);
+    if (!labels.length) return [];
+    const parts = splitPanels(labels, (l) => mechanismOf.get(l) ?? l);
+    return parts.map((part) => ({
+      family,
+      labels: new Set(part),
+      split: parts.length > 1,
+    }));
+  });
+}
+
+/** A size sweep as small multiples: one panel per family present, on one shared y range. */
+function sweepFigure(
+  results: ResultFile,
+  id: string,
+  title: string,
+  what: string,
+  metric: Metric,
+  cases: CaseResult[],
+  styles: Map<string, MechanismStyle>,
+  plan: PanelPlan[],
+  whiskers: boolean,
+): ChartSpec | undefined {
+  const perFamily = plan
+    .map((part) => {
+      const inPart = cases.filter((c) => part.labels.has(mechanismLabel(c)));
+      const series = sweepSeries(inPart, metric, styles);
+      const mechanisms = [...new Set(series.map((x) => inPart.find((c) => mechanismLabel(c) === x.label)!.mechanism))];
+      return { series, title: part.split ? `${FAMILY_TEXT[part.family]}: ${mechanisms.join(', ')}` : `${FAMILY_TEXT[part.family]} (${series.length})` };
+    })
+    .filter((p) => p.series.length);
+  if (!perFamily.length) return undefined;
+  const all = perFamily.flatMap((f) => f.series);
+  const sizes = sizesOf(all);
+  const y = logBounds(all.flatMap((s) => s.points.flatMap((p) => [p.y, p.yHigh ?? 0])));
+  const x: ChartAxis = { label: 'message size (log)', unit: 'bytes', log: true, min: sizes[0]! / 1.7, max: sizes[sizes.length - 1]! * 1.7, ticks: sizes };
+  const panels: Array<Omit<ChartPanel, 'legendWidth'>> = perFamily.map((f) => ({
+    title: f.title,
+    x,
+    y: { label: metric.axisLabel, unit: metric.unit, log: true, ...y },
+    series: f.series,
+    whiskers,
+    dodge: whiskers,
+    connect: false,
+    legend: 'line',
+  }));
+  return figure(id, title, [what + lossKey(panels, '(goodput, dotted)'), envLine(results)], warningOf(results), 1, LINE_PANEL_HEIGHT_PX, panels);
+}
+
+/** The trade-off: p50 round trip against CPU per round trip (client + server), one panel per size. */
+function tradeoffFigure(results: ResultFile, topology: Topology, where: string, cases: CaseResult[], styles: Map<string, MechanismStyle>): ChartSpec | undefined {
+  const sizes = [...new Set(cases.map((c) => c.messageBytes))].sort((a, b) => a - b);
+  const panels: Array<Omit<ChartPanel, 'legendWidth'>> = [];
+  for (const size of sizes) {
+    const series: ChartSeries[] = [];
+    for (const c of cases.filter((x) => x.messageBytes === size)) {
+      const cpu = cpuNsPerMsg(c);
+      if (!c.latencyNs || c.latencyNs.p50 <= 0 || cpu === undefined) continue;
+      const label = mechanismLabel(c);
+      const st = styles.get(label);
+      const loss = lossNote(c);
+      series.push({
+        label,
+        color: st?.color ?? '#555555',
+        dash: [],
+        marker: st?.marker ?? 'rectRot',
+        line: false,
+        points: [
+          {
+            x: cpu,
+            y: c.latencyNs.p50,
+            note: loss ? `${label}, ${loss}` : label,
+            ...(loss ? { lossPct: lossPercent(c) } : {}),
+            detail: cpuDetail(c, 'round trip'),
+          },
+        ],
+      });
+    }
+    if (!series.length) continue;
+    const order = [...styles.keys()];
+    series.sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
+    const xs = logBounds(series.map((s) => s.points[0]!.x), 1.6);
+    const ys = logBounds(series.map((s) => s.points[0]!.y), 1.5);
+    panels.push({
+      title: formatBytes(size),
+      x: { label: 'CPU per round trip, client + server (log)', unit: 'ns', log: true, ...xs },
+      y: { label: 'round trip, p50 (log)', unit: 'ns', log: true, ...ys },
+      series,
+      whiskers: false,
+      dodge: false,
+      connect: false,
+      legend: 'none',
+    });
+  }
+  if (!panels.length) return undefined;
+  // Many labelled points need room; a handful fit three panels a row.
+  const dense = Math.max(...panels.map((p) => p.series.length)) > 6;
+  return figure(
+    `tradeoff-${topology}`,
+    `Latency vs CPU cost, ${TOPOLOGY_TEXT[topology]}: the trade-off per message size`,
+    [
+      `${where}; each point one mechanism: p50 round trip against the CPU both sides spend per round trip; lower left is better; circles: loopback network, squares: shared volume, triangles: IPC namespace${lossKey(panels)}`,
+      envLine(results),
+    ],
+    warningOf(results),
+    dense ? 2 : 3,
+    dense ? GRID_PANEL_HEIGHT_PX : SPARSE_PANEL_HEIGHT_PX,
+    panels,
+  );
+}
+
+/** Paired points: the same case across a dimension (runtime or placement), one panel per size. */
+function comparisonFigure<K extends string>(
+  results: ResultFile,
+  id: string,
+  title: string,
+  what: string,
+  cases: CaseResult[],
+  dimension: (c: CaseResult) => K,
+  values: K[],
+  metric: 'latency' | 'throughput',
+): ChartSpec | undefined {
+  const value = (c: CaseResult): number | undefined =>
+    metric === 'latency' ? (c.latencyNs && c.latencyNs.p50 > 0 ? c.latencyNs.p50 : undefined) : c.throughput && c.throughput.msgsPerSec > 0 ? c.throughput.msgsPerSec : undefined;
+  const sizes = [...new Set(cases.map((c) => c.messageBytes))].sort((a, b) => a - b);
+  const panels: Array<Omit<ChartPanel, 'legendWidth'>> = [];
+  let most = 0;
+  for (const size of sizes) {
+    const here = cases.filter((c) => c.messageBytes === size && value(c) !== undefined);
+    const labels = [...new Set(here.map((c) => mechanismLabel(c)))];
+    // Compared only where at least two values of the dimension have a number.
+    const paired = labels.filter((l) => new Set(here.filter((c) => mechanismLabel(c) === l).map(dimension)).size >= 2);
+    if (!paired.length) continue;
+    // Best first, by the first dimension value that has the mechanism.
+    const rankValue = (l: string): number => {
+      for (const v of values) {
+        const c = here.find((x) => mechanismLabel(x) === l && dimension(x) === v);
+        if (c) return metric === 'latency' ? value(c)! : -value(c)!;
+      }
+      return Infinity;
+    };
+    const categories = paired.sort((a, b) => rankValue(a) - rankValue(b) || byLabel(a, b));
+    most = Math.max(most, categories.length);
+    const xs: number[] = [];
+    const series: ChartSeries[] = values
+      .map((v, k) => {
+        const st = COMPARE_STYLE[k % COMPARE_STYLE.length]!;
+        const points: ChartPoint[] = [];
+        categories.forEach((label, i) => {
+          const c = here.find((x) => mechanismLabel(x) === label && dimension(x) === v);
+          if (!c) return;
+          const y = value(c)!;
+          xs.push(y);
+          const loss = lossNote(c);
+          // Two values compared: the second carries its ratio to the first ("0.55×").
+          const first = k === 1 && values.length === 2 ? here.find((x) => mechanismLabel(x) === label && dimension(x) === values[0]) : undefined;
+          const ratio = first ? `${Number((y / value(first)!).toPrecision(2))}×` : undefined;
+          const note = [ratio, loss].filter(Boolean).join(', ');
+          points.push({ x: y, y: i, ...(loss ? { lossPct: lossPercent(c) } : {}), ...(note ? { note } : {}), detail: cpuDetail(c, metric === 'latency' ? 'round trip' : 'message') });
+        });
+        return { label: v, color: st.color, dash: [], marker: st.marker, line: false, points };
+      })
+      .filter((s) => s.points.length);
+    // Each size on its own x range: the rows compare within a panel, not across sizes.
+    panels.push({
+      title: formatBytes(size),
+      x: { label: metric === 'latency' ? 'round trip, p50 (log)' : 'delivered msg/s (log)', unit: metric === 'latency' ? 'ns' : 'msgsPerSec', log: true, ...logBounds(xs, 1.5) },
+      y: { label: '', unit: 'category', log: false, min: -0.6, max: categories.length - 0.4, categories },
+      series,
+      whiskers: false,
+      dodge: false,
+      connect: true,
+      legend: 'marker',
+    });
+  }
+  if (!panels.length) return undefined;
+  const panelHeight = Math.max(260, 110 + 22 * most);
+  const ratioKey = values.length === 2 ? `; labels: ${values[1]} ÷ ${values[0]}` : '';
+  return figure(id, title, [what + ratioKey + lossKey(panels), envLine(results)], warningOf(results), 2, panelHeight, panels);
+}
+
+/**
+ * Every figure the results support, most useful first; figures without data are left out.
+ * `families` is the registry lookup (tests may pass their own).
+ */
+export function buildChartSpecs(results: ResultFile, families: FamilyLookup = familyLookup()): ChartSpec[] {
+  const styles = mechanismStyles(results, families);
+  const plan = panelPlan(results, styles);
+  const { runtime } = charted(results);
+  const host = results.env.hostname ?? results.env.cpuModel;
+  const whereOf = (p: PlacementId): string => `${p} placement, ${runtime} probe, on ${host}`;
   const specs: ChartSpec[] = [];
-  const base = { width: CHART_WIDTH_PX, height: CHART_HEIGHT_PX, xLabel: 'message size (bytes, log scale)' };
+  const push = (s: ChartSpec | undefined): void => {
+    if (s) specs.push(s);
+  };
 
   for (const topology of ['same-pod', 'cross-pod'] as const) {
     const t = TOPOLOGY_TEXT[topology];
-    const lat = seriesBy(okCases(results, 'latency', topology), colors, latencyPoint);
-    if (lat.length) {
-      specs.push({
-        ...base,
-        id: `latency-${topology}`,
-        title: `Round-trip latency vs message size, ${t} (${where})`,
-        subtitle: subtitleOf(results, 'dot and line: median round trip (p50); whisker: up to p99; lower is better'),
-        yLabel: 'round-trip latency (µs, log scale)',
-        yFormat: 'us',
-        whiskers: true,
-        xTicks: sizesOf(lat),
-        series: lat,
-      });
-    }
-    const tput = seriesBy(okCases(results, 'throughput', topology), colors, throughputPoint);
-    if (tput.length) {
-      specs.push({
-        ...base,
-        id: `throughput-${topology}`,
-        title: `Throughput vs message size, ${t} (${where})`,
-        subtitle: subtitleOf(results, 'one-directional stream, median of runs; higher is better'),
-        yLabel: 'throughput (MB/s = 10⁶ bytes/s, log scale)',
-        yFormat: 'MBps',
-        whiskers: false,
-        xTicks: sizesOf(tput),
-        series: tput,
-      });
-    }
+    const at = charted(results, topology).placement;
+    const where = whereOf(at);
+    const latency = okCases(results, { probe: 'latency', topology, runtime, placement: at });
+    const throughput = okCases(results, { probe: 'throughput', topology, runtime, placement: at });
+    push(
+      sweepFigure(
+        results,
+        `latency-${topology}`,
+        `Round-trip latency vs message size, ${t}`,
+        `${where}; dot: median round trip (p50), whisker: up to p99 (not drawn under ${MIN_SAMPLES_FOR_P99} round trips); lower is better`,
+        LATENCY,
+        latency,
+        styles,
+        plan,
+        true,
+      ),
+    );
+    push(tradeoffFigure(results, topology, where, latency, styles));
+    push(
+      sweepFigure(
+        results,
+        `throughput-${topology}`,
+        `Throughput vs message size, ${t}`,
+        `${where}; one-directional stream, bytes delivered per second, median of runs; higher is better`,
+        THROUGHPUT,
+        throughput,
+        styles,
+        plan,
+        false,
+      ),
+    );
     // CPU cost: from the throughput probe (the mechanism working flat out); the latency
     // probe when no throughput was measured.
-    const cpuProbe = okCases(results, 'throughput', topology).some((c) => c.cpu) ? 'throughput' : 'latency';
-    const cpu = seriesBy(okCases(results, cpuProbe, topology), colors, cpuPoint);
-    if (cpu.length) {
-      specs.push({
-        ...base,
-        id: `cpu-${topology}`,
-        title: `CPU cost per message, ${t} (${where})`,
-        subtitle: subtitleOf(results, `client + server CPU time per message, ${cpuProbe} probe; lower is better (busy-polling shows here)`),
-        yLabel: 'CPU time per message, client + server (µs, log scale)',
-        yFormat: 'us',
-        whiskers: false,
-        xTicks: sizesOf(cpu),
-        series: cpu,
-      });
-    }
+    const cpuFromThroughput = throughput.some((c) => cpuNsPerMsg(c) !== undefined);
+    push(
+      sweepFigure(
+        results,
+        `cpu-${topology}`,
+        `CPU cost per message, ${t}`,
+        `${where}; client + server CPU time per message, ${cpuFromThroughput ? 'throughput' : 'latency'} probe; lower is better (busy-polling shows here)`,
+        CPU,
+        cpuFromThroughput ? throughput : latency,
+        styles,
+        plan,
+        false,
+      ),
+    );
   }
 
-  // Same pod vs cross pod, for the mechanisms measured in both.
-  const same = okCases(results, 'latency', 'same-pod');
-  const cross = okCases(results, 'latency', 'cross-pod');
+  // Same pod vs cross pod, for the mechanisms measured in both, in the placement that has
+  // the cross-pod cases: solid same pod, dashed cross pod.
+  const crossAt = charted(results, 'cross-pod').placement;
+  const where = whereOf(crossAt);
+  const same = okCases(results, { probe: 'latency', topology: 'same-pod', runtime, placement: crossAt });
+  const cross = okCases(results, { probe: 'latency', topology: 'cross-pod', runtime, placement: crossAt });
   const both = new Set(cross.map((c) => mechanismLabel(c)).filter((l) => same.some((s) => mechanismLabel(s) === l)));
   if (both.size) {
     const pick = (cases: CaseResult[]): CaseResult[] => cases.filter((c) => both.has(mechanismLabel(c)));
-    const series = [
-      ...seriesBy(pick(same), colors, latencyPoint, false, ' (same pod)'),
-      ...seriesBy(pick(cross), colors, latencyPoint, true, ' (cross pod)'),
-    ];
-    specs.push({
-      ...base,
-      id: 'latency-same-vs-cross-pod',
-      title: `Same pod vs cross pod: round-trip latency (${where})`,
-      subtitle: subtitleOf(results, 'solid: same pod, dashed: cross pod (veth between pods); dot: p50, whisker: up to p99'),
-      yLabel: 'round-trip latency (µs, log scale)',
-      yFormat: 'us',
-      whiskers: true,
-      xTicks: sizesOf(series),
-      series,
-    });
+    const series = [...sweepSeries(pick(same), LATENCY, styles, ' (same pod)', []), ...sweepSeries(pick(cross), LATENCY, styles, ' (cross pod)', [8, 5])];
+    const sizes = sizesOf(series);
+    const y = logBounds(series.flatMap((s) => s.points.flatMap((p) => [p.y, p.yHigh ?? 0])));
+    specs.push(
+      figure(
+        'latency-same-vs-cross-pod',
+        'Same pod vs cross pod: round-trip latency',
+        [`${where}; solid: same pod, dashed: cross pod (a veth pair between pods); dot: p50, whisker: up to p99`, envLine(results)],
+        warningOf(results),
+        1,
+        LINE_PANEL_HEIGHT_PX + 60,
+        [
+          {
+            title: '',
+            x: { label: 'message size (log)', unit: 'bytes', log: true, min: sizes[0]! / 1.7, max: sizes[sizes.length - 1]! * 1.7, ticks: sizes },
+            y: { label: LATENCY.axisLabel, unit: 'ns', log: true, ...y },
+            series,
+            whiskers: true,
+            dodge: true,
+            connect: false,
+            legend: 'line',
+          },
+        ],
+      ),
+    );
   }
-  specs.push(...runtimeComparisonCharts(results, colors, { width: CHART_WIDTH_PX, height: CHART_HEIGHT_PX }));
+
+  // Node vs native, per topology in the first placement where both probes measured it.
+  for (const topology of ['same-pod', 'cross-pod'] as const) {
+    const ok = (p: PlacementId): CaseResult[] => results.cases.filter((c) => c.status === 'ok' && c.placement === p && c.topology === topology);
+    const at = placementsOf(results).find((p) => new Set(ok(p).map((c) => c.runtime)).size > 1);
+    if (!at) continue;
+    const ordered = (['node', 'native'] as RuntimeId[]).filter((r) => ok(at).some((c) => c.runtime === r));
+    for (const metric of ['latency', 'throughput'] as const) {
+      push(
+        comparisonFigure(
+          results,
+          `runtimes-${metric}-${topology}`,
+          `Node probe vs native probe: ${metric === 'latency' ? 'round-trip latency (p50)' : 'throughput'}, ${TOPOLOGY_TEXT[topology]}`,
+          `${at} placement on ${host}; each row one mechanism measured by both probes, best first; ${metric === 'latency' ? 'left is better' : 'right is better'}`,
+          okCases(results, { probe: metric, topology, placement: at }),
+          (c) => c.runtime,
+          ordered,
+          metric,
+        ),
+      );
+    }
+  }
+
+  // The same case per placement, for the charted runtime.
+  const placements = placementsOf(results).filter((p) => results.cases.some((c) => c.status === 'ok' && c.placement === p && c.runtime === runtime));
+  if (placements.length > 1) {
+    for (const topology of ['same-pod', 'cross-pod'] as const) {
+      for (const metric of ['latency', 'throughput'] as const) {
+        push(
+          comparisonFigure(
+            results,
+            `placements-${metric}-${topology}`,
+            `Placements side by side: ${metric === 'latency' ? 'round-trip latency (p50)' : 'throughput'}, ${TOPOLOGY_TEXT[topology]}`,
+            `${runtime} probe on ${host}; each row one mechanism measured in ${placements.join(', ')}, best first; ${metric === 'latency' ? 'left is better' : 'right is better'}`,
+            okCases(results, { probe: metric, topology, runtime }),
+            (c) => c.placement,
+            placements,
+            metric,
+          ),
+        );
+      }
+    }
+  }
   return specs;
 }
-
-// ---------------------------------------------------------------------------------------
-// Self-contained pieces shared with the browser (see the file comment). Keep them free of
-// imports and module-scope references; html.ts inlines their source.
-// ---------------------------------------------------------------------------------------
-
-/** Chart.js configuration for a spec. `interactive` enables tooltips (the HTML report). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function toChartConfig(spec: ChartSpec, interactive: boolean): any {
-  const bytes = (v: number): string => {
-    if (v >= 1048576 && v % 1048576 === 0) return v / 1048576 + ' MiB';
-    if (v >= 1024 && v % 1024 === 0) return v / 1024 + ' KiB';
-    return v + ' B';
-  };
-  const num = (v: number): string => {
-    if (v === 0) return '0';
-    const a = Math.abs(v);
-    if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-    const d = Math.max(0, 2 - Math.floor(Math.log10(a)));
-    return v.toFixed(Math.min(d, 4));
-  };
-  // Axis ticks: three significant digits, trailing zeros dropped (20, 2, 0.5).
-  const tick = (v: number): string => Number(v.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 6 });
-  const unit = spec.yFormat === 'us' ? ' µs' : ' MB/s';
-  // Leave room for the whiskers and the outermost points on the log axes.
-  let yMax = 0;
-  let yMin = Infinity;
-  spec.series.forEach((s) =>
-    s.points.forEach((p) => {
-      yMax = Math.max(yMax, p.y, p.yHigh === undefined || p.yHigh === null ? 0 : p.yHigh);
-      if (p.y > 0) yMin = Math.min(yMin, p.y);
-    }),
-  );
-  const xFirst = spec.xTicks.length ? spec.xTicks[0]! : 1;
-  const xLast = spec.xTicks.length ? spec.xTicks[spec.xTicks.length - 1]! : 10;
-  // Log-axis ticks: keep 1-2-5 steps per decade so the axis stays readable.
-  const keepTick = (v: number): boolean => {
-    const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-    return Math.abs(m - 1) < 1e-6 || Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6;
-  };
-  return {
-    type: 'line',
-    data: {
-      datasets: spec.series.map((s) => ({
-        label: s.label,
-        data: s.points.map((p) => ({ x: p.x, y: p.y, yHigh: p.yHigh })),
-        borderColor: s.color,
-        backgroundColor: s.color,
-        borderWidth: 2.5,
-        borderDash: s.dashed ? [8, 5] : [],
-        pointRadius: 4,
-        pointHoverRadius: 6,
-        tension: 0,
-      })),
-    },
-    options: {
-      animation: false,
-      responsive: !!interactive,
-      maintainAspectRatio: true,
-      aspectRatio: spec.width / spec.height,
-      devicePixelRatio: interactive ? undefined : 1,
-      interaction: { mode: 'nearest', intersect: false },
-      layout: { padding: { top: 4, right: 18, bottom: 4, left: 4 } },
-      plugins: {
-        title: { display: true, text: spec.title, font: { size: 18, weight: 'bold' }, color: '#222', padding: { top: 8, bottom: 4 } },
-        subtitle: { display: true, text: spec.subtitle, font: { size: 12 }, color: '#555', padding: { bottom: 8 } },
-        legend: { display: true, position: 'right', labels: { font: { size: 13 }, color: '#222', boxWidth: 28, usePointStyle: false } },
-        tooltip: {
-          enabled: !!interactive,
-          callbacks: {
-            title: (items: Array<{ parsed: { x: number } }>) => (items.length ? bytes(items[0]!.parsed.x) : ''),
-            label: (item: { dataset: { label: string }; raw: { y: number; yHigh?: number } }) =>
-              item.dataset.label + ': ' + num(item.raw.y) + unit + (item.raw.yHigh !== undefined && item.raw.yHigh !== null ? ' (p99 ' + num(item.raw.yHigh) + unit + ')' : ''),
-          },
-        },
-        podipcWhiskers: { enabled: spec.whiskers },
-        podipcBackground: { color: '#ffffff' },
-      },
-      scales: {
-        x: {
-          type: 'logarithmic',
-          title: { display: true, text: spec.xLabel, font: { size: 14 }, color: '#222' },
-          min: xFirst / 1.6,
-          max: xLast * 1.6,
-          ticks: { color: '#333', font: { size: 12 }, autoSkip: false, maxRotation: 0, callback: (v: number) => bytes(Number(v)) },
-          afterBuildTicks: (scale: { ticks: Array<{ value: number }> }) => {
-            scale.ticks = spec.xTicks.map((value) => ({ value }));
-          },
-          grid: { color: '#e6e6e6' },
-        },
-        y: {
-          type: 'logarithmic',
-          title: { display: true, text: spec.yLabel, font: { size: 14 }, color: '#222' },
-          suggestedMin: Number.isFinite(yMin) ? yMin / 1.3 : undefined,
-          suggestedMax: yMax > 0 ? yMax * 1.3 : undefined,
-          ticks: { color: '#333', font: { size: 12 }, callback: (v: number) => (keepTick(Number(v)) ? tick(Number(v)) : '') },
-          grid: { color: '#e6e6e6' },
-        },
-      },
-    },
-  };
-}
-
-interface WhiskerChart {
-  ctx: CanvasRenderingContext2D;
-  data: { datasets: Array<{ data: Array<{ yHigh?: number }>; borderColor: string; borderDash?: number[] }> };
-  isDatasetVisible(i: number): boolean;
-  getDatasetMeta(i: number): { data: Array<{ x: number; y: number }>; yAxisID: string };
-  scales: Record<string, { getPixelForValue(v: number): number }>;
-}
-
-/** Draws a vertical whisker from each point (p50) up to its yHigh (p99), with a cap. */
-export const whiskerPlugin = {
-  id: 'podipcWhiskers',
-  afterDatasetsDraw(chart: WhiskerChart, _args: unknown, options: { enabled?: boolean }): void {
-    if (!options || !options.enabled) return;
-    const ctx = chart.ctx;
-    ctx.save();
-    // Whiskers at the same size would hide each other: spread them a few pixels apart.
-    const visible = chart.data.datasets.map((_, i) => i).filter((i) => chart.isDatasetVisible(i));
-    chart.data.datasets.forEach((ds, i) => {
-      if (!chart.isDatasetVisible(i)) return;
-      const meta = chart.getDatasetMeta(i);
-      const scale = chart.scales[meta.yAxisID];
-      if (!scale) return;
-      const dx = (visible.indexOf(i) - (visible.length - 1) / 2) * 3;
-      ctx.strokeStyle = ds.borderColor;
-      ctx.lineWidth = 1.8;
-      ctx.setLineDash([]);
-      meta.data.forEach((pt, j) => {
-        const raw = ds.data[j];
-        if (!raw || raw.yHigh === undefined || raw.yHigh === null) return;
-        const top = scale.getPixelForValue(raw.yHigh);
-        const x = pt.x + dx;
-        ctx.beginPath();
-        ctx.moveTo(x, pt.y);
-        ctx.lineTo(x, top);
-        ctx.moveTo(x - 5, top);
-        ctx.lineTo(x + 5, top);
-        ctx.stroke();
-      });
-    });
-    ctx.restore();
-  },
-};
-
-/** Paints an opaque background: PNGs are otherwise transparent and unreadable on dark viewers. */
-export const backgroundPlugin = {
-  id: 'podipcBackground',
-  beforeDraw(chart: { ctx: CanvasRenderingContext2D; width: number; height: number }, _args: unknown, options: { color?: string }): void {
-    const ctx = chart.ctx;
-    ctx.save();
-    ctx.globalCompositeOperation = 'destination-over';
-    ctx.fillStyle = (options && options.color) || '#ffffff';
-    ctx.fillRect(0, 0, chart.width, chart.height);
-    ctx.restore();
-  },
-};

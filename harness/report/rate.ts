@@ -9,19 +9,28 @@ import { mechanismLabel } from '../../core/vocabulary.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
 import { formatBytes, formatNs, formatRate, formatUs } from './format.js';
 
-// The report model's Table and Section (tables.ts), written out: tables.ts calls this module,
-// so importing its types back would make an import cycle (as in runtime-comparison.ts).
-interface Table {
+// What tables.ts turns into its Section and Table (it calls this module, so importing its
+// types back would make an import cycle): cells as data, text plus the number behind it.
+interface RateCell {
+  text: string;
+  value?: number;
+  flag?: 'lossy' | 'failed';
+  note?: string;
+}
+
+export interface RateTable {
+  id: string;
   heading: string;
   header: string[];
   numeric: boolean[];
-  rows: string[][];
+  cells: RateCell[][];
 }
 
-interface Section {
+export interface RateSection {
+  id: string;
   heading: string;
   intro: string;
-  tables: Table[];
+  tables: RateTable[];
 }
 
 const TOPOLOGY_TEXT = { 'same-pod': 'same pod', 'cross-pod': 'cross pod' } as const;
@@ -48,7 +57,8 @@ function note(c: CaseResult): string {
   return notes.join('; ');
 }
 
-const dash = (v: number | undefined, f: (x: number) => string): string => (v === undefined ? '–' : f(v));
+const dash = (v: number | undefined, f: (x: number) => string): RateCell => (v === undefined ? { text: '–' } : { text: f(v), value: v });
+const word = (text: string): RateCell => ({ text });
 
 function groupBySize(results: ResultFile, cases: CaseResult[]): Map<string, CaseResult[]> {
   const many = placementsOf(results).length > 1;
@@ -60,15 +70,16 @@ function groupBySize(results: ResultFile, cases: CaseResult[]): Map<string, Case
   return groups;
 }
 
-function atRateTable(heading: string, cases: CaseResult[], order: (a: CaseResult, b: CaseResult) => number): Table {
+function atRateTable(id: string, heading: string, cases: CaseResult[], order: (a: CaseResult, b: CaseResult) => number): RateTable {
   return {
+    id,
     heading,
     header: ['mechanism', 'runtime', 'target', 'achieved', 'response p50', 'response p99', 'response p99.9', 'service p99', 'CPU client/msg', 'CPU server/msg', 'note'],
     numeric: [false, false, true, true, true, true, true, true, true, true, false],
-    rows: [...cases].sort(order).map((c) => [
-      mechanismLabel(c),
-      c.runtime,
-      formatRate(c.ratePerSec!),
+    cells: [...cases].sort(order).map((c) => [
+      word(mechanismLabel(c)),
+      word(c.runtime),
+      { text: formatRate(c.ratePerSec!), value: c.ratePerSec! },
       dash(c.achievedRatePerSec, formatRate),
       dash(c.responseNs?.p50, formatNs),
       dash(c.responseNs?.p99, formatNs),
@@ -76,33 +87,38 @@ function atRateTable(heading: string, cases: CaseResult[], order: (a: CaseResult
       dash(c.serviceNs?.p99, formatNs),
       dash(c.cpu?.clientUsPerMsg, formatUs),
       dash(c.cpu?.serverUsPerMsg, formatUs),
-      note(c),
+      word(note(c)),
     ]),
   };
 }
 
-function sustainableTable(heading: string, cases: CaseResult[], order: (a: CaseResult, b: CaseResult) => number): Table {
+function sustainableTable(id: string, heading: string, cases: CaseResult[], order: (a: CaseResult, b: CaseResult) => number): RateTable {
   return {
+    id,
     heading,
     header: ['mechanism', 'runtime', 'p99 budget', 'sustainable rate', 'response p99 there', 'CPU client/msg', 'CPU server/msg', 'note'],
     numeric: [false, false, true, true, true, true, true, false],
-    rows: [...cases]
+    cells: [...cases]
       .sort((a, b) => (b.sustainableRatePerSec ?? 0) - (a.sustainableRatePerSec ?? 0) || order(a, b))
       .map((c) => [
-        mechanismLabel(c),
-        c.runtime,
-        formatNs(c.p99BudgetNs!),
-        c.sustainableRatePerSec === undefined ? '–' : c.sustainableRatePerSec === 0 ? 'below the start rate' : formatRate(c.sustainableRatePerSec),
+        word(mechanismLabel(c)),
+        word(c.runtime),
+        { text: formatNs(c.p99BudgetNs!), value: c.p99BudgetNs! },
+        c.sustainableRatePerSec === undefined
+          ? word('–')
+          : c.sustainableRatePerSec === 0
+            ? { text: 'below the start rate', value: 0 }
+            : { text: formatRate(c.sustainableRatePerSec), value: c.sustainableRatePerSec },
         dash(c.responseNs?.p99, formatNs),
         dash(c.cpu?.clientUsPerMsg, formatUs),
         dash(c.cpu?.serverUsPerMsg, formatUs),
-        c.status === 'ok' ? '' : `${c.status}: ${c.reason ?? ''}`,
+        word(c.status === 'ok' ? '' : `${c.status}: ${c.reason ?? ''}`),
       ]),
   };
 }
 
-export function rateSections(results: ResultFile): Section[] {
-  const sections: Section[] = [];
+export function rateSections(results: ResultFile): RateSection[] {
+  const sections: RateSection[] = [];
   const order = familyOrder(results);
   for (const topology of ['same-pod', 'cross-pod'] as const) {
     const rate = results.cases.filter((c) => c.probe === 'rate' && c.topology === topology && c.status !== 'skipped');
@@ -110,18 +126,20 @@ export function rateSections(results: ResultFile): Section[] {
     const search = rate.filter((c) => c.p99BudgetNs !== undefined);
     if (fixed.length > 0) {
       sections.push({
+        id: `rate-${topology}`,
         heading: `Latency under load: response time at a fixed arrival rate, ${TOPOLOGY_TEXT[topology]}`,
         intro:
           'Messages are sent on a fixed schedule, one request outstanding. Response time counts from when each message should have been sent (a stall counts for every message that waited behind it); service time from when it was sent, as a ping-pong would report it. CPU is per message on each side at that rate.',
-        tables: [...groupBySize(results, fixed)].map(([heading, cases]) => atRateTable(heading, cases, order)),
+        tables: [...groupBySize(results, fixed)].map(([heading, cases], i) => atRateTable(`rate-${topology}-${i}`, heading, cases, order)),
       });
     }
     if (search.length > 0) {
       sections.push({
+        id: `sustainable-rate-${topology}`,
         heading: `Sustainable rate, ${TOPOLOGY_TEXT[topology]}`,
         intro:
           'The highest arrival rate at which the p99 response time stayed within the budget with nothing lost and the client on schedule (a x2 ladder, then bisection); median of the runs.',
-        tables: [...groupBySize(results, search)].map(([heading, cases]) => sustainableTable(heading, cases, order)),
+        tables: [...groupBySize(results, search)].map(([heading, cases], i) => sustainableTable(`sustainable-rate-${topology}-${i}`, heading, cases, order)),
       });
     }
   }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Engine } from '../../harness/image/engine.js';
-import { toolInfo } from '../../harness/tool-info.js';
+import { toolInfo } from '../../harness/version.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { LedgerEntry } from '../../bench/ipc-names.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunArgs } from '../../harness/config.js';
@@ -41,6 +42,11 @@ export function assertCaseSane(c: CaseResult, opts: { lossless: boolean }): void
   }
 }
 
+/** One run of `mechanisms` at `sizes` on the process placement, quick budgets, plus `flags`. */
+export function runOnProcess(mechanisms: readonly string[], sizes: readonly number[], flags: readonly string[] = []): Promise<ResultFile> {
+  return runQuick(['--placement', 'process', '--mechanisms', mechanisms.join(','), '--sizes', sizes.join(','), '--runs', '1', ...flags]);
+}
+
 export interface GridCase {
   mechanism: string;
   probe: 'latency' | 'throughput';
@@ -53,13 +59,7 @@ export interface GridCase {
  * return every case of that grid, failing when one is missing from the results.
  */
 export async function runGrid(mechanisms: readonly string[], sizes: readonly number[]): Promise<GridCase[]> {
-  const results = await runQuick([
-    '--placement', 'process',
-    '--mechanisms', mechanisms.join(','),
-    '--sizes', sizes.join(','),
-    '--probes', 'latency,throughput',
-    '--runs', '1',
-  ]);
+  const results = await runOnProcess(mechanisms, sizes, ['--probes', 'latency,throughput']);
   const grid: GridCase[] = [];
   for (const mechanism of mechanisms) {
     for (const probe of ['latency', 'throughput'] as const) {
@@ -84,4 +84,55 @@ export function ownRunDirs(): string[] {
         return false;
       }
     });
+}
+
+/**
+ * Collect the IPC ledger entries of this process's runs while they run: each pair's ledger
+ * (pairs/<n>/shared/ipc-ledger.jsonl, written before each object is created) is removed with
+ * the pair, so it is read every few milliseconds. `stop()` ends the watch and returns every
+ * entry seen, once each.
+ */
+export function watchLedgers(): { stop: () => Promise<LedgerEntry[]> } {
+  const seen = new Map<string, LedgerEntry>();
+  let done = false;
+  const read = (): void => {
+    for (const dir of ownRunDirs()) {
+      let pairs: string[] = [];
+      try {
+        pairs = readdirSync(join(tmpdir(), dir, 'pairs'));
+      } catch {
+        continue;
+      }
+      for (const pair of pairs) {
+        let text = '';
+        try {
+          text = readFileSync(join(tmpdir(), dir, 'pairs', pair, 'shared', 'ipc-ledger.jsonl'), 'utf8');
+        } catch {
+          continue;
+        }
+        for (const line of text.split('\n')) {
+          if (!line.trim()) continue;
+          try {
+            const e = JSON.parse(line) as LedgerEntry;
+            seen.set(`${e.type}:${e.name ?? e.key}`, e);
+          } catch {
+            /* a line being written: read again next time */
+          }
+        }
+      }
+    }
+  };
+  const loop = (async () => {
+    while (!done) {
+      read();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      done = true;
+      await loop;
+      return [...seen.values()];
+    },
+  };
 }

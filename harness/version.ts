@@ -1,6 +1,7 @@
 /**
- * Which podipc made something (results.json `tool`, the probe image's labels): the package
- * version and the git commit of this checkout, `-dirty` when tracked files changed.
+ * Which podipc this is: the package version and the git commit of the checkout (with
+ * "-dirty" when tracked files have uncommitted edits). Recorded in every results.json and
+ * printed by `--version`.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,4 +20,11 @@ export function toolInfo(): ResultFile['tool'] {
     /* not a git checkout (e.g. inside the probe image): keep the env value */
   }
   return { name: 'podipc', version: pkg.version, gitCommit };
+}
+
+/** "podipc 0.1.0 (commit 124a436)". */
+export function versionLine(): string {
+  const t = toolInfo();
+  const m = /^([0-9a-f]{7})[0-9a-f]*(-dirty)?$/i.exec(t.gitCommit);
+  return `podipc ${t.version} (commit ${m ? `${m[1]}${m[2] ?? ''}` : t.gitCommit})`;
 }

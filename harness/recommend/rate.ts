@@ -7,8 +7,8 @@
  * was measured, a search case whose sustainable rate >= R under a budget <= N stands in.
  * Pure: results in, verdicts out; recommend decides what to do with them.
  */
-import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../core/vocabulary.js';
-import type { CaseResult, ResultFile } from '../core/results.js';
+import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../../core/vocabulary.js';
+import type { CaseResult, ResultFile } from '../../core/results.js';
 
 export interface RateQuery {
   messageBytes: number;
