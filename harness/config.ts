@@ -133,7 +133,7 @@ export const RUN_FLAGS = {
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 function nodeName(flag: string, text: string): string {
-  if (!NODE_NAME.test(text)) throw new UsageError(`${flag}: '${text}' is not a node name; \`kubectl --context CONTEXT get nodes\` lists them`);
+  if (!NODE_NAME.test(text)) throw new UsageError(`--${flag}: '${text}' is not a node name; \`kubectl --context CONTEXT get nodes\` lists them`);
   return text;
 }
 

@@ -360,7 +360,7 @@ test('every figure renders to a PNG of its stated size, opaque, not blank, every
 test('writeReport writes one PNG per figure next to report.md and report.html and returns their paths', async () => {
   const written = await writeReport(results, tmp);
   const expected = buildChartSpecs(results).map((s) => join(tmp, 'charts', `${s.id}.png`));
-  assert.deepEqual(written, [...expected, join(tmp, 'report.md'), join(tmp, 'report.html')]);
+  assert.deepEqual([...written].sort(), [...expected, join(tmp, 'report.md'), join(tmp, 'report.html'), join(tmp, 'report.csv')].sort());
   for (const [i, path] of expected.entries()) {
     const img = await decode(readFileSync(path));
     assert.equal(img.width, buildChartSpecs(results)[i]!.width);

@@ -30,6 +30,7 @@ const RENDER_FLAGS = {
   probes: RUN_FLAGS.probes,
   rates: RUN_FLAGS.rates,
   topology: RUN_FLAGS.topology,
+  runtime: RUN_FLAGS.runtime,
   'raise-ipc-limits': switchFlag('set unsafe IPC sysctls (fs.mqueue.*, kernel.msg*) in pods of IPC mechanisms'),
   'dev-shm-mib': valueFlag({ metavar: 'N', help: 'mount an N MiB emptyDir {medium: Memory} at /dev/shm in pods that use it', parse: (t, f) => count(f, t, '128') }),
   guaranteed: switchFlag('Guaranteed QoS (whole CPUs, requests = limits) for the static CPU manager'),
@@ -61,7 +62,7 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const topologies = flags.topology.filter((t) => (TOPOLOGIES as readonly string[]).includes(t));
   const probes = flags.probes ?? (flags.rates ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
   const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)] } : undefined;
-  const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: ['node'], ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
+  const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: flags.runtime, ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
     const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
     return pairInput(spec);

@@ -15,7 +15,7 @@ export const REPORT_CSS = `
 *, *::before, *::after { box-sizing: border-box; }
 .banner { border-left: 4px solid #d08c00; background: #fff7e0; padding: .5rem .8rem; margin: .8rem 0; }
 .footnotes { color: #555; margin: .2rem 0 1rem; }
-ul.notes { margin: .3rem 0 1.2rem; }
+ul.notes { margin: .3rem 0 1.2rem; overflow-wrap: anywhere; }
 details.detail { margin: .4rem 0; }
 details.detail > summary { cursor: pointer; font-weight: 600; }
 html { -webkit-text-size-adjust: 100%; }

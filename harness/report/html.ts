@@ -64,12 +64,16 @@ export function sortValue(cell: string): number | undefined {
   return n * factor;
 }
 
-/** A row's status: from the model when it says, else from a cell that starts "skipped" / "failed". */
-function rowStatus(t: Table & { rowStatus?: Array<string | undefined> }, row: string[], i: number): RowStatus {
-  const given = t.rowStatus?.[i];
-  if (given === 'skipped' || given === 'failed' || given === 'ok') return given;
-  if (row.some((c) => /^skipped\b/.test(c))) return 'skipped';
-  if (row.some((c) => /^failed\b/.test(c))) return 'failed';
+/**
+ * A row's status, from the model's cell flags: skipped when a cell is skipped and no cell holds
+ * a number (a mechanism that ran at some sizes keeps its row visible), failed when any cell failed.
+ */
+function rowStatus(t: Table, i: number): RowStatus {
+  // The matrix of what cannot run where is the list of skipped cases itself: never hidden.
+  if (t.id.startsWith('cannot-run')) return 'ok';
+  const cells = t.cells[i] ?? [];
+  if (cells.some((c) => c.flag === 'skipped') && cells.every((c) => c.flag === 'skipped' || c.value === undefined)) return 'skipped';
+  if (cells.some((c) => c.flag === 'failed')) return 'failed';
   return 'ok';
 }
 
@@ -87,7 +91,7 @@ function htmlTable(t: Table, caption: string, id?: string): string {
     .map((h, i) => `<th scope="col"${t.numeric[i] ? ' class="num"' : ''} aria-sort="none"><button type="button" title="sort by ${htmlEscape(h)}">${htmlEscape(h)}</button></th>`)
     .join('');
   const rows = t.rows
-    .map((r, i) => `<tr class="status-${rowStatus(t, r, i)}">${r.map((cell, c) => cellHtml(cell, !!t.numeric[c])).join('')}</tr>`)
+    .map((r, i) => `<tr class="status-${rowStatus(t, i)}">${r.map((cell, c) => cellHtml(cell, !!t.numeric[c])).join('')}</tr>`)
     .join('\n');
   return `<div class="table-block"${id ? ` id="${id}"` : ''}><div class="table-wrap"><table class="data"><caption>${htmlEscape(caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${rows}\n</tbody></table></div></div>`;
 }
@@ -165,7 +169,7 @@ function body(m: ReportModel, charts: ChartSpec[]): { toc: TocEntry[]; html: str
     for (const t of s.tables) {
       const tid = anchor(`${s.heading} ${t.heading}`);
       children.push({ id: tid, text: t.heading, children: [] });
-      skippedRows += t.rows.filter((r, i) => rowStatus(t, r, i) === 'skipped').length;
+      skippedRows += t.rows.filter((_, i) => rowStatus(t, i) === 'skipped').length;
       html.push(htmlTable(t, `${s.heading}: ${t.heading}`, tid));
       if (t.footnotes.length) html.push(`<p class="footnotes">${t.footnotes.map((f) => `<small>${htmlEscape(f)}</small>`).join('<br>')}</p>`);
     }
@@ -201,7 +205,7 @@ function body(m: ReportModel, charts: ChartSpec[]): { toc: TocEntry[]; html: str
       tablesOf(d, children);
       html.push('</details>');
     }
-    toc.push({ id, text: 'Every number', children: [] });
+    toc.push({ id, text: 'Every number', children });
   }
   const envId = anchor('environment');
   html.push(
@@ -229,7 +233,8 @@ export function renderHtml(results: ResultFile, chartJsUmdSource: string): strin
     '<div class="controls" role="search">',
     '<label for="podipc-filter">Filter table rows</label>',
     '<input id="podipc-filter" type="search" placeholder="e.g. shm 64 B" autocomplete="off" spellcheck="false">',
-    `<label class="check"><input type="checkbox" id="podipc-show-skipped"> show skipped rows (${skippedRows})</label>`,
+    // Rows with nothing measured (every value skipped) are hidden until asked for.
+    ...(skippedRows > 0 ? [`<label class="check"><input type="checkbox" id="podipc-show-skipped"> show skipped rows (${skippedRows})</label>`] : []),
     '<p id="podipc-filter-status" aria-live="polite"></p>',
     '</div>',
     `<details class="toc-list" id="podipc-toc" open><summary class="toc-title">Contents</summary>${tocHtml(toc)}</details>`,

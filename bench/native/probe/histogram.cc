@@ -70,17 +70,14 @@ LatencySummary LatencyHistogram::Summary() const {
   s.p90 = at(90);
   s.p99 = at(99);
   s.p999 = at(99.9);
+  // max is the 100th percentile, as core/histogram.ts summarizeHistogram reports it: the top
+  // bucket's highest equivalent value, so a run's max and its case's merged max agree.
+  s.max = at(100);
   double sum = 0;
-  uint64_t maxValue = 0;
   for (size_t i = 0; i < counts_.size(); i++) {
     if (counts_[i] == 0) continue;
-    uint64_t v = ValueAtIndex(i);
-    sum += static_cast<double>(MedianEquivalent(v)) * static_cast<double>(counts_[i]);
-    maxValue = v;
+    sum += static_cast<double>(MedianEquivalent(ValueAtIndex(i))) * static_cast<double>(counts_[i]);
   }
-  // hdr-histogram-js's maxValue is the largest value recorded, which for a histogram rebuilt
-  // from the pairs is the top bucket's lowest equivalent value: report the same.
-  s.max = static_cast<double>(maxValue);
   s.mean = sum / static_cast<double>(total_);
   double dev = 0;
   for (size_t i = 0; i < counts_.size(); i++) {
