@@ -44,8 +44,11 @@ test('podipc run --probes latency,rate --rates 2k,5k on tcp and shm-posix/spin, 
     assert.match(report, /Latency under load: response time at a fixed arrival rate/);
     // recommend ranks the latency cases; the rate probe's evidence decides at --rate.
     const rec = podipc(['recommend', '--results', join(out, 'results.json'), '--size', '64', '--pattern', 'rpc', '--rate', '2000', '--p99-us', '1000000']);
-    assert.equal(rec.code, 0, rec.stderr);
-    assert.match(rec.stdout, /rate probe/);
+    // Whether a mechanism holds 2k msg/s on this host is a timing (0: a choice, 1: nothing
+    // fits); either way the verdicts come from the rate probe, as a choice's basis or an exclusion.
+    assert.ok(rec.code === 0 || rec.code === 1, `recommend exit ${rec.code}: ${rec.stderr}`);
+    assert.match(rec.stdout, /Where the rate probe measured a mechanism/);
+    assert.match(rec.stdout, /rate probe: (p99 response|at 2000 msg\/s)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
