@@ -20,6 +20,7 @@ import { findMechanism } from './registry.js';
 import { dirRendezvous } from './rendezvous.js';
 import { latencyClient } from './probes/latency.js';
 import { throughputClient } from './probes/throughput.js';
+import { rateClient } from './probes/rate.js';
 import { serve } from './probes/session.js';
 import { CALIBRATION_LINE_PREFIX, calibrateProbe } from './calibrate.js';
 import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
@@ -84,6 +85,7 @@ async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Chann
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,
   };
+  if (c.probe === 'rate') return rateClient(ch, settings, c);
   return c.probe === 'latency' ? latencyClient(ch, settings) : throughputClient(ch, settings);
 }
 
@@ -95,6 +97,10 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     ...(plan.variant ? { variant: plan.variant } : {}),
     probe: c.probe,
     messageBytes: c.messageBytes,
+    // A rate case's identity (its key in results.json) is on every line, skipped and failed too.
+    ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
+    ...(c.burst !== undefined ? { burst: c.burst } : {}),
+    ...(c.search ? { p99BudgetNs: c.search.p99BudgetNs } : {}),
   } as const;
   const ctx = contextFor(plan, c);
   const support = mech.supports(c.probe, c.messageBytes, plan.variant);
@@ -105,7 +111,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     ch = await mech.open(ctx);
     open.add(ch);
     if (plan.role === 'server') {
-      await serve(ch, c.probe === 'latency' ? 'echo' : 'sink', mech.lossy ?? false, plan.budget.setupTimeoutMs);
+      await serve(ch, c.probe === 'throughput' ? 'sink' : 'echo', mech.lossy ?? false, plan.budget.setupTimeoutMs, c.stall);
       return undefined;
     }
     const outcome = await runClientCase(mech, plan, c, ch);

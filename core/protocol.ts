@@ -15,11 +15,46 @@ export const PROTOCOL_VERSION = 2;
 /** Every result line starts with this marker, so it can be picked out of container logs. */
 export const RESULT_LINE_PREFIX = 'PODIPC_RESULT ';
 
-export const planCaseSchema = z.object({
-  caseIndex: z.number().int().nonnegative(),
-  probe: probeKindSchema,
-  messageBytes: z.number().int().min(MIN_MESSAGE_BYTES),
+/** The rate probe's search for the sustainable rate (core/rate.ts nextSearchRate), run by the client in one pair. */
+export const rateSearchSchema = z.object({
+  /** A step holds when its p99 response time is at most this, nothing is lost and the client kept its schedule. */
+  p99BudgetNs: z.number().positive(),
+  startRatePerSec: z.number().positive(),
+  maxRatePerSec: z.number().positive(),
 });
+
+/**
+ * Test-only (no CLI flag): the server stops answering for `pauseMs` every `everyMs` of the
+ * measured phase, busy-waiting so the stall is exact. It demonstrates what the rate probe's
+ * coordinated-omission correction shows and service time hides.
+ */
+export const stallSchema = z.object({
+  everyMs: z.number().positive(),
+  pauseMs: z.number().positive(),
+});
+
+export const planCaseSchema = z
+  .object({
+    caseIndex: z.number().int().nonnegative(),
+    probe: probeKindSchema,
+    messageBytes: z.number().int().min(MIN_MESSAGE_BYTES),
+    /** Rate probe: the target arrival rate (messages per second) of a fixed-rate case. */
+    ratePerSec: z.number().positive().optional(),
+    /** Rate probe: messages sent together at each intended time (default 1). */
+    burst: z.number().int().positive().optional(),
+    /** Rate probe: search for the sustainable rate instead of one fixed rate. */
+    search: rateSearchSchema.optional(),
+    stall: stallSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const isRate = c.probe === 'rate';
+    if (isRate && (c.ratePerSec === undefined) === (c.search === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ratePerSec'], message: "a 'rate' case needs exactly one of ratePerSec and search" });
+    }
+    if (!isRate && (c.ratePerSec !== undefined || c.search !== undefined || c.burst !== undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['probe'], message: `ratePerSec, burst and search belong to 'rate' cases, not '${c.probe}'` });
+    }
+  });
 
 export const planSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
@@ -102,6 +137,23 @@ export const latencyHistogramSchema = z.object({
   pairs: z.array(z.tuple([z.number().int().positive(), z.number().int().positive()])),
 });
 
+/** One step of a rate search: what the client measured at that rate (summaries only). */
+export const rateStepSchema = z.object({
+  ratePerSec: z.number().positive(),
+  achievedRatePerSec: z.number().nonnegative(),
+  responseNs: latencyNsSchema,
+  serviceNs: latencyNsSchema,
+  samples: z.number().int().nonnegative(),
+  selfLagP99Ns: z.number().nonnegative(),
+  clientBehind: z.boolean(),
+  lost: z.number().int().nonnegative(),
+  corrupt: z.number().int().nonnegative(),
+  /** Client CPU (user + system) per message sent in the step. */
+  clientUsPerMsg: z.number().nonnegative().optional(),
+  /** Whether the step sustained its rate under the budget (core/rate.ts sustains). */
+  ok: z.boolean(),
+});
+
 export const probeLineSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
   caseIndex: z.number().int().nonnegative(),
@@ -122,6 +174,31 @@ export const probeLineSchema = z.object({
   integrity: integritySchema.optional(),
   /** Kernel limits the mechanism found and obeyed (e.g. fs.mqueue.msgsize_max). */
   limits: z.record(z.number()).optional(),
+  // ----- rate probe (bench/probes/rate.ts; core/rate.ts) -----
+  /** The target arrival rate of a fixed-rate case (echoed from the plan). */
+  ratePerSec: z.number().positive().optional(),
+  burst: z.number().int().positive().optional(),
+  /**
+   * The client's pacing spin per message (the last ~150 µs before each intended send, spun
+   * for accuracy): the generator's cost, already taken out of cpu.clientUsPerMsg.
+   */
+  pacingSpinUsPerMsg: z.number().nonnegative().optional(),
+  /** Messages completed per second over the measured schedule. */
+  achievedRatePerSec: z.number().nonnegative().optional(),
+  /** Answer time - INTENDED send time (coordinated-omission corrected). */
+  responseNs: latencyNsSchema.optional(),
+  responseHistogram: latencyHistogramSchema.optional(),
+  /** Answer time - actual send time (what a closed loop would report). */
+  serviceNs: latencyNsSchema.optional(),
+  serviceHistogram: latencyHistogramSchema.optional(),
+  /** p99 of the client's own lateness: actual send - max(intended, previous answer). */
+  selfLagP99Ns: z.number().nonnegative().optional(),
+  /** The client itself could not keep the schedule (core/rate.ts clientBehind): not a result about the mechanism. */
+  clientBehind: z.boolean().optional(),
+  /** Search cases: the budget searched under, every step in order, and the highest rate that held (0: none). */
+  p99BudgetNs: z.number().positive().optional(),
+  steps: z.array(rateStepSchema).optional(),
+  sustainableRatePerSec: z.number().nonnegative().optional(),
 });
 
 export type ProbeLine = z.infer<typeof probeLineSchema>;
@@ -130,6 +207,9 @@ export type Throughput = z.infer<typeof throughputSchema>;
 export type Cpu = z.infer<typeof cpuSchema>;
 export type Integrity = z.infer<typeof integritySchema>;
 export type LatencyHistogramPairs = z.infer<typeof latencyHistogramSchema>;
+export type RateStep = z.infer<typeof rateStepSchema>;
+export type RateSearch = z.infer<typeof rateSearchSchema>;
+export type Stall = z.infer<typeof stallSchema>;
 
 export function formatProbeLine(line: ProbeLine): string {
   return RESULT_LINE_PREFIX + JSON.stringify(line);

@@ -9,10 +9,12 @@
  *   1  podipc 0.1: one placement per file (env.placement), Node probe only, loose env/config.
  *   2  runtime and placement on every case; env.placements with typed facts per placement;
  *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`;
- *      env.probeOverhead (optional: the run's resolution per runtime).
+ *      env.probeOverhead (optional: the run's resolution per runtime); rate cases (optional
+ *      fields: ratePerSec in the case key, response/service histograms per run, the search's
+ *      steps and sustainable rate) - added before schema 2 was released, so no version bump.
  */
 import { z } from 'zod';
-import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, throughputSchema } from './protocol.js';
+import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, rateSearchSchema, rateStepSchema, throughputSchema } from './protocol.js';
 import {
   caseStatusSchema,
   mechanismLabel,
@@ -36,6 +38,17 @@ export const runSchema = probeLineSchema
     run: z.number().int().nonnegative(),
     /** This run's round trips, HdrHistogram compressed V2 encoding in base64 (core/histogram.ts). */
     latencyHistogram: z.string().min(1).optional(),
+    // Rate cases: what the client's line measured, histograms encoded like latencyHistogram.
+    achievedRatePerSec: z.number().nonnegative().optional(),
+    pacingSpinUsPerMsg: z.number().nonnegative().optional(),
+    responseNs: latencyNsSchema.optional(),
+    responseHistogram: z.string().min(1).optional(),
+    serviceNs: latencyNsSchema.optional(),
+    serviceHistogram: z.string().min(1).optional(),
+    selfLagP99Ns: z.number().nonnegative().optional(),
+    clientBehind: z.boolean().optional(),
+    steps: z.array(rateStepSchema).optional(),
+    sustainableRatePerSec: z.number().nonnegative().optional(),
   });
 
 export const caseSchema = z.object({
@@ -45,6 +58,11 @@ export const caseSchema = z.object({
   placement: placementSchema,
   probe: probeKindSchema,
   messageBytes: z.number().int().positive(),
+  /** Rate cases at a fixed rate: the target (messages per second); part of the case key. */
+  ratePerSec: z.number().positive().optional(),
+  burst: z.number().int().positive().optional(),
+  /** Rate search cases: the p99 response-time budget the search held to; part of the case key. */
+  p99BudgetNs: z.number().positive().optional(),
   topology: topologySchema,
   status: caseStatusSchema,
   reason: z.string().optional(),
@@ -63,6 +81,21 @@ export const caseSchema = z.object({
   /** Sums over all runs. */
   integrity: integritySchema.optional(),
   limits: z.record(z.number()).optional(),
+  // ----- rate cases (core/stats.ts aggregateCase) -----
+  /** Median over the ok runs. */
+  achievedRatePerSec: z.number().nonnegative().optional(),
+  /** From the merged response-time (intended send -> answer) histograms of the ok runs. */
+  responseNs: latencyNsSchema.optional(),
+  /** From the merged service-time (actual send -> answer) histograms of the ok runs. */
+  serviceNs: latencyNsSchema.optional(),
+  /** Messages behind responseNs and serviceNs. */
+  rateSamples: z.number().int().nonnegative().optional(),
+  /** The largest of the ok runs' self-lag p99s. */
+  selfLagP99Ns: z.number().nonnegative().optional(),
+  /** True when any ok run's client fell behind its schedule: the numbers say more about the client than the mechanism. */
+  clientBehind: z.boolean().optional(),
+  /** Search cases: the median of the runs' sustainable rates (0: not even the start rate held). */
+  sustainableRatePerSec: z.number().nonnegative().optional(),
 });
 
 /** Resource controls as the placement applied them (never "asked for but ignored": see capabilities). */
@@ -151,6 +184,9 @@ export const configSchema = z.object({
   cpuLimit: z.number().positive().optional(),
   pin: z.array(z.number().int().nonnegative()).optional(),
   memoryBytes: z.number().int().positive().optional(),
+  /** The rate probe's fixed target rates and its search, when it ran. */
+  ratesPerSec: z.array(z.number().positive()).optional(),
+  rateSearch: rateSearchSchema.optional(),
 });
 
 export const resultFileSchema = z.object({
@@ -196,7 +232,15 @@ export function nearResolution(c: Pick<CaseResult, 'probe' | 'runtime' | 'messag
   return c.latencyNs.p50 <= NEAR_RESOLUTION_FACTOR * overheadNs;
 }
 
-type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'placement' | 'probe' | 'messageBytes' | 'topology'>;
+type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'placement' | 'probe' | 'messageBytes' | 'topology'> &
+  Partial<Pick<CaseResult, 'ratePerSec' | 'burst' | 'p99BudgetNs'>>;
+
+/** A rate case's part of the key: "@10000/s" (", burst 8"), or "search p99<=100us"; empty for other probes. */
+export function rateKeyPart(c: Partial<Pick<CaseResult, 'ratePerSec' | 'burst' | 'p99BudgetNs'>>): string {
+  if (c.ratePerSec !== undefined) return ` ${c.ratePerSec}/s${c.burst !== undefined && c.burst > 1 ? ` burst${c.burst}` : ''}`;
+  if (c.p99BudgetNs !== undefined) return ` search-p99<=${c.p99BudgetNs / 1000}us`;
+  return '';
+}
 
 /**
  * The key that identifies a case within a file: "tcp latency 64B same-pod @sandbox", with
@@ -209,7 +253,7 @@ export function caseKey(c: CaseIdentity): string {
 
 /** The key without the placement: how compare matches two files that each ran one placement. */
 export function caseKeyWithoutPlacement(c: Omit<CaseIdentity, 'placement'>): string {
-  return `${mechanismLabel(c)} ${c.probe} ${c.messageBytes}B ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
+  return `${mechanismLabel(c)} ${c.probe} ${c.messageBytes}B${rateKeyPart(c)} ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
 }
 
 /** The placements of a file, in the order they ran. */
@@ -350,7 +394,7 @@ export function parseResultFile(input: unknown, source: string): ResultFile {
   }
   const dup = firstDuplicate(file.cases);
   if (dup !== undefined) {
-    throw new ResultFileError(`${source} lists the case '${dup}' twice: each mechanism, variant, runtime, probe, size, topology and placement appears once. Re-run, or fix the file by hand.`);
+    throw new ResultFileError(`${source} lists the case '${dup}' twice: each mechanism, variant, runtime, probe, size, rate, topology and placement appears once. Re-run, or fix the file by hand.`);
   }
   return file;
 }

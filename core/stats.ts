@@ -139,6 +139,13 @@ export interface CaseAggregate {
   throughput?: Throughput;
   cpu?: Cpu;
   integrity?: Integrity;
+  achievedRatePerSec?: number;
+  responseNs?: LatencyNs;
+  serviceNs?: LatencyNs;
+  rateSamples?: number;
+  selfLagP99Ns?: number;
+  clientBehind?: boolean;
+  sustainableRatePerSec?: number;
 }
 
 /**
@@ -149,6 +156,7 @@ export interface CaseAggregate {
  *   largest, mean the mean of run means, stddev pooled over runs (weights = samples);
  * - throughput and cpu: median over ok runs (per field, per side);
  * - integrity: sums over all runs that report it (a failed run's losses still count);
+ * - rate runs: see aggregateRate;
  * - status: `failed` if any run failed (the aggregates still cover the ok runs, so the
  *   numbers stay visible next to the failure), else `ok` if any run was ok, else `skipped`.
  */
@@ -202,6 +210,8 @@ export function aggregateCase(runs: readonly RunResult[]): CaseAggregate {
     };
   }
 
+  aggregateRate(ok, out);
+
   const integ = runs.map((r) => r.integrity).filter((i): i is Integrity => i !== undefined);
   if (integ.length > 0) {
     out.integrity = integ.reduce(
@@ -210,6 +220,36 @@ export function aggregateCase(runs: readonly RunResult[]): CaseAggregate {
     );
   }
   return out;
+}
+
+/**
+ * Rate runs (fields absent on other probes, so this adds nothing to them):
+ * - response and service time: the merged histograms of the ok runs (every message of every
+ *   run, as for latency), or - when a run lacks its histogram - nothing rather than a guess;
+ * - achieved rate and sustainable rate: median over the ok runs;
+ * - self lag: the largest p99, and clientBehind when any ok run fell behind (one run whose
+ *   generator could not keep up taints the case's numbers).
+ */
+function aggregateRate(ok: readonly RunResult[], out: CaseAggregate): void {
+  const rate = ok.filter((r) => r.achievedRatePerSec !== undefined);
+  if (rate.length === 0) return;
+  out.achievedRatePerSec = median(rate.map((r) => r.achievedRatePerSec as number));
+  const merged = (pick: (r: RunResult) => string | undefined): ReturnType<typeof mergeHistograms> | undefined => {
+    const hs = rate.map(pick);
+    return hs.every((h): h is string => h !== undefined) ? mergeHistograms(hs.map(decodeHistogram)) : undefined;
+  };
+  const response = merged((r) => r.responseHistogram);
+  const service = merged((r) => r.serviceHistogram);
+  if (response && response.totalCount > 0) {
+    out.responseNs = summarizeHistogram(response);
+    out.rateSamples = response.totalCount;
+  }
+  if (service && service.totalCount > 0) out.serviceNs = summarizeHistogram(service);
+  const lags = rate.map((r) => r.selfLagP99Ns).filter((v): v is number => v !== undefined);
+  if (lags.length > 0) out.selfLagP99Ns = Math.max(...lags);
+  out.clientBehind = rate.some((r) => r.clientBehind === true);
+  const sustainable = rate.map((r) => r.sustainableRatePerSec).filter((v): v is number => v !== undefined);
+  if (sustainable.length > 0) out.sustainableRatePerSec = median(sustainable);
 }
 
 function unique(values: string[]): string[] {

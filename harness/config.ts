@@ -10,6 +10,8 @@ import { PLACEMENTS, PROBE_KINDS, RUNTIMES, TOPOLOGIES, type PlacementId, type P
 import { bytesList, choiceList, count, cpuList, durationMs, mechanismList, memoryBytes, positiveNumber } from './flag-values.js';
 import { parseFlags, switchFlag, UsageError, valueFlag, type FlagValues } from './flags.js';
 import { allSelections, type Selection } from './selection.js';
+import { parseRatePerSec } from '../core/rate.js';
+import type { RateSearch } from '../core/protocol.js';
 
 export interface RunConfig {
   /** In the order asked for; `auto` alone picks the best available (see placements/index.ts). */
@@ -17,6 +19,8 @@ export interface RunConfig {
   selections: Selection[];
   sizes: number[];
   probes: ProbeKind[];
+  /** The rate probe's cases (when `probes` includes rate): fixed target rates and/or the search. */
+  rate: { ratesPerSec: number[]; search?: RateSearch } | undefined;
   topologies: Topology[];
   runtimes: RuntimeId[];
   runs: number;
@@ -76,7 +80,24 @@ export const PROFILES = {
   quick: { runs: 3, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40, sizes: [64, 16 * 1024, 256 * 1024] },
 } as const;
 
-const RUN_PROBES = PROBE_KINDS.filter((p): p is Exclude<ProbeKind, 'rate'> => p !== 'rate');
+/** The probes a run measures unless told otherwise; `rate` joins them with --rates or --rate-search. */
+export const DEFAULT_PROBES: readonly ProbeKind[] = ['latency', 'throughput'];
+/**
+ * The rate probe's default ladder: a quiet sidecar, a busy one, one near what a kernel
+ * round trip allows; quick measures one rate (the smoke suite must stay under a minute).
+ */
+export const DEFAULT_RATES = { full: [1000, 10_000, 50_000], quick: [10_000] } as const;
+/** The sustainable-rate search climbs x2 from here (core/rate.ts nextSearchRate) up to its maximum. */
+export const RATE_SEARCH_RANGE = { startRatePerSec: 1000, maxRatePerSec: { full: 2_000_000, quick: 200_000 } } as const;
+
+function rateList(flag: string, text: string): number[] {
+  const rates = text.split(',').map((t) => {
+    const r = parseRatePerSec(t);
+    if (r === undefined) throw new UsageError(`--${flag}: '${t.trim()}' is not a rate; give messages per second, e.g. --${flag} 1k,10k,100k`);
+    return r;
+  });
+  return [...new Set(rates)].sort((a, b) => a - b);
+}
 const sizesText = (sizes: readonly number[]): string => sizes.map((b) => (b >= 1 << 20 ? `${b >> 20}MiB` : b >= 1024 ? `${b >> 10}KiB` : String(b))).join(',');
 const both = (full: string | number, quick: string | number): string => `${full}; --quick: ${quick}`;
 
@@ -93,7 +114,10 @@ export const RUN_FLAGS = {
   runtime: valueFlag({ metavar: 'LIST', help: `${RUNTIMES.join(',')}: which probe runs in the containers (native cases are skipped, with the reason, where the native probe is not built)`, default: [...RUNTIMES] as RuntimeId[], defaultText: RUNTIMES.join(','), parse: (t, f) => choiceList(f, t, RUNTIMES) }),
   mechanisms: valueFlag({ metavar: 'LIST', help: 'e.g. tcp,uds,shm-posix/futex (a mechanism without /variant means all its variants)', default: allSelections(), defaultText: 'all', parse: (t, f) => mechanismList(f, t) }),
   sizes: valueFlag({ metavar: 'LIST', help: `message sizes in bytes, suffixes k/KiB/M/MiB/G/GiB, at least ${MIN_MESSAGE_BYTES} (the frame header and its payload stamp)`, defaultText: both(sizesText(DEFAULT_SIZES), sizesText(PROFILES.quick.sizes)), parse: (t, f) => bytesList(f, t, { min: MIN_MESSAGE_BYTES, minWhy: 'every message carries a 20-byte header with sequence number and checksum, and a payload stamp', example: '64,4096,1MiB' }) }),
-  probes: valueFlag({ metavar: 'LIST', help: RUN_PROBES.join(','), default: [...RUN_PROBES] as ProbeKind[], defaultText: RUN_PROBES.join(','), parse: (t, f) => choiceList(f, t, RUN_PROBES) as ProbeKind[] }),
+  probes: valueFlag({ metavar: 'LIST', help: `${PROBE_KINDS.join(',')} (rate: open loop at fixed arrival rates, see --rates)`, defaultText: `${DEFAULT_PROBES.join(',')}, plus rate with --rates or --rate-search`, parse: (t, f) => choiceList(f, t, PROBE_KINDS) as ProbeKind[] }),
+  rates: valueFlag({ metavar: 'LIST', help: 'rate probe: target arrival rates in messages per second, e.g. 1k,10k,100k', defaultText: both(DEFAULT_RATES.full.join(','), DEFAULT_RATES.quick.join(',')), parse: (t, f) => rateList(f, t) }),
+  'rate-search': switchFlag('rate probe: also search for the sustainable rate (the highest with p99 response within --p99-budget-us, nothing lost)'),
+  'p99-budget-us': valueFlag({ metavar: 'US', help: 'the rate search\'s p99 response-time budget, in µs', default: 100, parse: (t, f) => positiveNumber(f, t, { unit: 'µs', example: '100' }) }),
   topology: valueFlag({ metavar: 'LIST', help: `${TOPOLOGIES.join(',')}: cross-pod needs a placement with a second pod`, default: [...TOPOLOGIES] as Topology[], defaultText: 'both where the placement has a second pod', parse: (t, f) => choiceList(f, t, TOPOLOGIES) }),
   runs: valueFlag({ metavar: 'N', help: 'independent process pairs per case (compare needs 4 per side, 5 to tolerate one odd run)', defaultText: both(PROFILES.full.runs, PROFILES.quick.runs), parse: (t, f) => count(f, t, '5') }),
   out: valueFlag({ metavar: 'DIR', help: 'where results.json, report.md, report.html, report.csv and charts/ go', defaultText: 'results/<UTC timestamp>', parse: (t) => t }),
@@ -135,11 +159,24 @@ export type RunFlags = FlagValues<typeof RUN_FLAGS>;
 /** Parsed flags -> the RunConfig, with the profile's defaults where a flag was not given. */
 export function runConfigFrom(flags: RunFlags): RunConfig {
   const profile = flags.quick ? PROFILES.quick : PROFILES.full;
+  const rateAsked = flags.rates !== undefined || flags['rate-search'];
+  const probes = flags.probes ?? (rateAsked ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
+  if (rateAsked && !probes.includes('rate')) {
+    throw new UsageError(`${flags.rates !== undefined ? '--rates' : '--rate-search'} is for the rate probe, but --probes ${probes.join(',')} leaves it out: add rate, e.g. --probes ${[...probes, 'rate'].join(',')}`);
+  }
   return {
     placements: flags.placement,
     selections: flags.mechanisms,
     sizes: flags.sizes ?? [...profile.sizes],
-    probes: flags.probes,
+    probes,
+    rate: probes.includes('rate')
+      ? {
+          ratesPerSec: flags.rates ?? (flags['rate-search'] ? [] : [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)]),
+          ...(flags['rate-search']
+            ? { search: { p99BudgetNs: flags['p99-budget-us'] * 1000, startRatePerSec: RATE_SEARCH_RANGE.startRatePerSec, maxRatePerSec: flags.quick ? RATE_SEARCH_RANGE.maxRatePerSec.quick : RATE_SEARCH_RANGE.maxRatePerSec.full } }
+            : {}),
+        }
+      : undefined,
     topologies: flags.topology,
     runtimes: flags.runtime,
     runs: flags.runs ?? profile.runs,
@@ -187,5 +224,7 @@ export function describeConfig(config: RunConfig): RunConfigRecord {
     ...(config.cpuLimit !== undefined ? { cpuLimit: config.cpuLimit } : {}),
     ...(config.pin !== undefined ? { pin: config.pin } : {}),
     ...(config.memoryBytes !== undefined ? { memoryBytes: config.memoryBytes } : {}),
+    ...(config.rate && config.rate.ratesPerSec.length > 0 ? { ratesPerSec: config.rate.ratesPerSec } : {}),
+    ...(config.rate?.search ? { rateSearch: config.rate.search } : {}),
   };
 }

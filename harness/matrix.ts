@@ -8,7 +8,7 @@
  */
 import { requirementsOf } from '../bench/mechanism.js';
 import { findMechanism } from '../bench/registry.js';
-import type { PlanCase } from '../core/protocol.js';
+import type { PlanCase, RateSearch } from '../core/protocol.js';
 import { REQUIREMENT_INFO, type Requirement } from '../core/requirements.js';
 import type { PlacementId, ProbeKind, RuntimeId, Topology } from '../core/vocabulary.js';
 import type { Availability } from './availability.js';
@@ -25,6 +25,10 @@ export interface MatrixCase {
   probe: ProbeKind;
   messageBytes: number;
   topology: Topology;
+  /** Rate cases: the target rate of a fixed-rate case... */
+  ratePerSec?: number;
+  /** ...or the sustainable-rate search. */
+  search?: RateSearch;
   /** Set when the case will not run; the reason goes into results.json. */
   skip?: string;
 }
@@ -63,6 +67,20 @@ export interface MatrixRequest {
   sizes: readonly number[];
   topologies: readonly Topology[];
   runtimes: readonly RuntimeId[];
+  /**
+   * The rate probe's cases per size: one per fixed rate, and one search when asked for.
+   * Required when `probes` includes 'rate'.
+   */
+  rate?: { ratesPerSec: readonly number[]; search?: RateSearch };
+}
+
+/** The rate probe's variants of a (probe, size) cell: one per rate plus the search; other probes: one. */
+function rateCells(request: MatrixRequest, probe: ProbeKind): Array<Pick<MatrixCase, 'ratePerSec' | 'search'>> {
+  if (probe !== 'rate') return [{}];
+  if (!request.rate || (request.rate.ratesPerSec.length === 0 && !request.rate.search)) {
+    throw new Error("the rate probe needs rates or a search (MatrixRequest.rate): pass --rates or --rate-search");
+  }
+  return [...request.rate.ratesPerSec.map((ratePerSec) => ({ ratePerSec })), ...(request.rate.search ? [{ search: request.rate.search }] : [])];
 }
 
 /** Why a requirement is missing for this placement/topology/runtime, or undefined when it is met. */
@@ -92,8 +110,8 @@ export function buildMatrix(request: MatrixRequest, offers: readonly PlacementOf
             .find((reason) => reason !== undefined);
           const group: PairGroup = { placement: offer.id, runtime: runtimeId, mechanism, variant, topology, caseIds: [] };
           for (const probe of request.probes) {
-            for (const messageBytes of request.sizes) {
-              const c: MatrixCase = { mechanism, variant, runtime: runtimeId, placement: offer.id, probe, messageBytes, topology };
+            for (const [messageBytes, cell] of request.sizes.flatMap((size) => rateCells(request, probe).map((r) => [size, r] as const))) {
+              const c: MatrixCase = { mechanism, variant, runtime: runtimeId, placement: offer.id, probe, messageBytes, topology, ...cell };
               const implemented = available.ok ? runtime.implements(mechanism, variant, probe) : available;
               const support = mech.supports(probe, messageBytes, variant);
               if (!implemented.ok) c.skip = implemented.reason;
@@ -115,6 +133,12 @@ export function buildMatrix(request: MatrixRequest, offers: readonly PlacementOf
 export function planCases(matrix: Matrix, group: PairGroup): PlanCase[] {
   return group.caseIds.map((id, caseIndex) => {
     const c = matrix.cases[id]!;
-    return { caseIndex, probe: c.probe, messageBytes: c.messageBytes };
+    return {
+      caseIndex,
+      probe: c.probe,
+      messageBytes: c.messageBytes,
+      ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
+      ...(c.search ? { search: c.search } : {}),
+    };
   });
 }

@@ -76,10 +76,27 @@ export function runFromLine(run: number, line: ProbeLine, pairFailure: string | 
     latencyNs = summarizeHistogram(h);
     latencyHistogram = encodeHistogram(h);
   }
+  // Rate lines: both histograms kept per run, their summaries recomputed here (as latency's).
+  const rateHistogram = (pairs: ProbeLine['responseHistogram']): { summary: ReturnType<typeof summarizeHistogram>; encoded: string } | undefined => {
+    if (!pairs || pairs.pairs.length === 0) return undefined;
+    const h = histogramFromPairs(pairs);
+    return { summary: summarizeHistogram(h), encoded: encodeHistogram(h) };
+  };
+  const response = rateHistogram(line.responseHistogram);
+  const service = rateHistogram(line.serviceHistogram);
+  const { achievedRatePerSec, pacingSpinUsPerMsg, selfLagP99Ns, clientBehind, steps, sustainableRatePerSec } = line;
   return {
     run,
     status,
     ...(reason !== undefined ? { reason } : {}),
+    ...(achievedRatePerSec !== undefined ? { achievedRatePerSec } : {}),
+    ...(pacingSpinUsPerMsg !== undefined ? { pacingSpinUsPerMsg } : {}),
+    ...(response ? { responseNs: response.summary, responseHistogram: response.encoded } : {}),
+    ...(service ? { serviceNs: service.summary, serviceHistogram: service.encoded } : {}),
+    ...(selfLagP99Ns !== undefined ? { selfLagP99Ns } : {}),
+    ...(clientBehind !== undefined ? { clientBehind } : {}),
+    ...(steps ? { steps } : {}),
+    ...(sustainableRatePerSec !== undefined ? { sustainableRatePerSec } : {}),
     ...(latencyNs ? { latencyNs } : {}),
     ...(samples !== undefined ? { samples } : {}),
     ...(latencyHistogram ? { latencyHistogram } : {}),
@@ -101,6 +118,8 @@ function collectCases(matrix: Matrix, runsByCase: Map<number, RunResult[]>, limi
       placement: c.placement,
       probe: c.probe,
       messageBytes: c.messageBytes,
+      ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
+      ...(c.search ? { p99BudgetNs: c.search.p99BudgetNs } : {}),
       topology: c.topology,
     };
     if (c.skip !== undefined) return void out.push({ ...base, status: 'skipped', reason: c.skip, runs: [] });

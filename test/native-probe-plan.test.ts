@@ -40,8 +40,8 @@ test('--list prints one JSON line: protocol and frame versions, and per mechanis
   const list = JSON.parse(r.stdout) as { protocolVersion: number; frameVersion: number; mechanisms: Array<{ id: string; variants: string[]; probes: string[] }> };
   assert.equal(list.protocolVersion, PROTOCOL_VERSION);
   assert.equal(list.frameVersion, FRAME_VERSION);
-  assert.deepEqual(list.mechanisms.find((m) => m.id === 'tcp'), { id: 'tcp', variants: [], probes: ['latency', 'throughput'] });
-  assert.deepEqual(list.mechanisms.find((m) => m.id === 'sem')?.probes, ['latency']);
+  assert.deepEqual(list.mechanisms.find((m) => m.id === 'tcp'), { id: 'tcp', variants: [], probes: ['latency', 'throughput', 'rate'] });
+  assert.deepEqual(list.mechanisms.find((m) => m.id === 'sem')?.probes, ['latency', 'rate']);
   assert.deepEqual(list.mechanisms.find((m) => m.id === 'shm-posix')?.variants, ['spin', 'futex', 'sem']);
 });
 

@@ -24,7 +24,7 @@ test('a repeated case is rejected, naming the first duplicate and the fix', () =
     assert.ok(err instanceof ResultFileError);
     assert.equal(
       err.message,
-      "dup.json lists the case 'tcp latency 1024B same-pod @sandbox' twice: each mechanism, variant, runtime, probe, size, topology and placement appears once. Re-run, or fix the file by hand.",
+      "dup.json lists the case 'tcp latency 1024B same-pod @sandbox' twice: each mechanism, variant, runtime, probe, size, rate, topology and placement appears once. Re-run, or fix the file by hand.",
     );
     return true;
   });

@@ -8,6 +8,7 @@ import { checkFrame, FRAME_OK, frameKindOf, jsonFrame, jsonPayload, verifyFrame 
 import { nowNs, yieldToEventLoop } from '../clock.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel } from '../mechanism.js';
+import type { Stall } from '../../core/protocol.js';
 
 export interface ServerSummary {
   /** Intact data frames received in the measured phase. */
@@ -83,10 +84,33 @@ export class ServerState {
   /** True once the case is over for a lossless mechanism (End answered). */
   done = false;
 
+  /** Test-only stall (plan case `stall`): 0 when off; else the next stall's start and its length, ns. */
+  private readonly stallEveryNs: number;
+  private readonly stallPauseNs: number;
+  private nextStallNs = Infinity;
+
   constructor(
     private readonly mode: 'echo' | 'sink',
     private readonly lossy: boolean,
-  ) {}
+    stall?: Stall,
+  ) {
+    this.stallEveryNs = stall ? stall.everyMs * 1e6 : 0;
+    this.stallPauseNs = stall ? stall.pauseMs * 1e6 : 0;
+  }
+
+  /**
+   * The test-only stall: once per `everyMs` of the measured phase, stop answering for
+   * `pauseMs` - a busy-wait, not a sleep, so the pause is exact and nothing else runs.
+   */
+  private maybeStall(): void {
+    const now = nowNs();
+    if (now < this.nextStallNs) return;
+    const until = now + this.stallPauseNs;
+    while (nowNs() < until) {
+      /* the stall */
+    }
+    while (this.nextStallNs <= now) this.nextStallNs += this.stallEveryNs;
+  }
 
   /** The frame to send back, if any. */
   handle(frame: Uint8Array): Uint8Array | undefined {
@@ -95,6 +119,7 @@ export class ServerState {
       if (this.summary) return undefined;
       if (status === FRAME_OK) this.received++;
       else this.corrupt++;
+      if (this.stallEveryNs > 0) this.maybeStall();
       // Echo even a corrupt frame: the client is waiting, and will see the damage itself.
       return this.mode === 'echo' ? frame : undefined;
     }
@@ -106,6 +131,7 @@ export class ServerState {
         this.received = 0;
         this.corrupt = 0;
         this.cpuStartUs = cpuNowUs();
+        if (this.stallEveryNs > 0) this.nextStallNs = nowNs() + this.stallEveryNs;
       }
       return jsonFrame(FrameKind.Ack, {});
     }
@@ -123,8 +149,8 @@ export class ServerState {
  * lingers to answer a resent End whose Summary was lost. Every wait is bounded by the
  * silence timeout, so a dead client ends the case instead of hanging the server.
  */
-export function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean, silenceTimeoutMs: number): Promise<void> {
-  const state = new ServerState(mode, lossy);
+export function serve(ch: Channel, mode: 'echo' | 'sink', lossy: boolean, silenceTimeoutMs: number, stall?: Stall): Promise<void> {
+  const state = new ServerState(mode, lossy, stall);
   return ch.listen ? serveEvents(ch, state, lossy, silenceTimeoutMs) : serveSync(ch, state, silenceTimeoutMs);
 }
 

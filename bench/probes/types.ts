@@ -1,4 +1,4 @@
-import type { Cpu, Integrity, LatencyHistogramPairs, LatencyNs, Throughput } from '../../core/protocol.js';
+import type { Cpu, Integrity, LatencyHistogramPairs, LatencyNs, ProbeLine, Throughput } from '../../core/protocol.js';
 
 /** What a probe needs to know about its case; built by the entrypoint from the plan. */
 export interface ProbeSettings {
@@ -21,8 +21,16 @@ export interface ProbeSettings {
   lossy: boolean;
 }
 
+/** The rate probe's fields of a result line (bench/probes/rate.ts). */
+type RateFields = Partial<
+  Pick<
+    ProbeLine,
+    'ratePerSec' | 'burst' | 'pacingSpinUsPerMsg' | 'achievedRatePerSec' | 'responseNs' | 'responseHistogram' | 'serviceNs' | 'serviceHistogram' | 'selfLagP99Ns' | 'clientBehind' | 'p99BudgetNs' | 'steps' | 'sustainableRatePerSec'
+  >
+>;
+
 /** One run of one case, as measured by the client. */
-export interface ProbeOutcome {
+export interface ProbeOutcome extends RateFields {
   latencyNs?: LatencyNs;
   samples?: number;
   latencyHistogram?: LatencyHistogramPairs;

@@ -23,6 +23,8 @@ export interface PairOptions {
   nodeFlags?: string[];
   /** Extra environment for both sides. */
   env?: Record<string, string>;
+  /** Which probe runs each side (default node; native: build/Release/podipc_probe). */
+  runtime?: { server: 'node' | 'native'; client: 'node' | 'native' };
   /** Called with each side's stderr when the pair ends. */
   onStderr?: (role: 'server' | 'client', text: string) => void;
 }
@@ -50,7 +52,11 @@ export async function runProbePair(o: PairOptions): Promise<ProbeLine[]> {
   const start = (role: 'server' | 'client') => {
     const file = join(dir, `${role}.plan.json`);
     writeFileSync(file, JSON.stringify(plan(role)));
-    const child = spawn(process.execPath, [...(o.nodeFlags ?? []), entry, '--plan', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+    const native = o.runtime?.[role] === 'native';
+    const [command, args] = native
+      ? [join(THIS_CHECKOUT, 'build', 'Release', 'podipc_probe'), ['--plan', file]]
+      : [process.execPath, [...(o.nodeFlags ?? []), entry, '--plan', file]];
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

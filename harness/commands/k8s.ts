@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TOPOLOGIES } from '../../core/vocabulary.js';
-import { DEFAULT_SIZES, PROFILES, RUN_FLAGS } from '../config.js';
+import { DEFAULT_PROBES, DEFAULT_RATES, DEFAULT_SIZES, PROFILES, RUN_FLAGS } from '../config.js';
 import { count, memoryBytes } from '../flag-values.js';
 import { parseFlags, switchFlag, UsageError, valueFlag, type FlagValues } from '../flags.js';
 import { buildMatrix, capabilityOffer, planCases } from '../matrix.js';
@@ -28,6 +28,7 @@ const RENDER_FLAGS = {
   mechanisms: RUN_FLAGS.mechanisms,
   sizes: RUN_FLAGS.sizes,
   probes: RUN_FLAGS.probes,
+  rates: RUN_FLAGS.rates,
   topology: RUN_FLAGS.topology,
   runtime: RUN_FLAGS.runtime,
   'raise-ipc-limits': switchFlag('set unsafe IPC sysctls (fs.mqueue.*, kernel.msg*) in pods of IPC mechanisms'),
@@ -59,7 +60,9 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const budget = { warmupMs: profile.warmupMs, warmupRoundTrips: profile.warmupRoundTrips, measureMs: profile.measureMs, setupTimeoutMs: 10_000 };
   const sizes = flags.sizes ?? (flags.quick ? [...PROFILES.quick.sizes] : DEFAULT_SIZES);
   const topologies = flags.topology.filter((t) => (TOPOLOGIES as readonly string[]).includes(t));
-  const matrix = buildMatrix({ selections: flags.mechanisms, probes: flags.probes, sizes, topologies, runtimes: flags.runtime }, [capabilityOffer(kindPlacement)]);
+  const probes = flags.probes ?? (flags.rates ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
+  const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)] } : undefined;
+  const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: flags.runtime, ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
     const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
     return pairInput(spec);

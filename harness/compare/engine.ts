@@ -42,6 +42,9 @@ export interface CaseComparison {
   runtime: RuntimeId;
   placement: PlacementId;
   probe: ProbeKind;
+  /** Rate cases: the target rate, or the search's budget (the label names them). */
+  ratePerSec?: number;
+  p99BudgetNs?: number;
   messageBytes: number;
   topology: Topology;
   /** `p50` (round-trip latency, ns, lower is better) or `msgsPerSec` (higher is better). */
@@ -338,7 +341,8 @@ function metricValues(c: CaseResult, metric: CaseComparison['metric']): number[]
   const values: number[] = [];
   for (const r of c.runs) {
     if (r.status !== 'ok') continue;
-    const v = metric === 'p50' ? r.latencyNs?.p50 : r.throughput?.msgsPerSec;
+    // Rate runs: the response time (from the intended send) at the case's rate.
+    const v = metric === 'p50' ? (r.latencyNs ?? r.responseNs)?.p50 : r.throughput?.msgsPerSec;
     if (v !== undefined) values.push(v);
   }
   return values;
@@ -350,7 +354,7 @@ function side(values: number[]): Side {
 }
 
 function compareCase(key: string, b: CaseResult, h: CaseResult, options: CompareOptions): CaseComparison | { key: string; reason: string } | 'neither' {
-  const metric: CaseComparison['metric'] = b.probe === 'latency' ? 'p50' : 'msgsPerSec';
+  const metric: CaseComparison['metric'] = b.probe === 'throughput' ? 'msgsPerSec' : 'p50';
   const bv = metricValues(b, metric);
   const hv = metricValues(h, metric);
   if (bv.length === 0 && hv.length === 0) return 'neither';
@@ -374,6 +378,8 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     placement: h.placement,
     probe: b.probe,
     messageBytes: b.messageBytes,
+    ...(b.ratePerSec !== undefined ? { ratePerSec: b.ratePerSec } : {}),
+    ...(b.p99BudgetNs !== undefined ? { p99BudgetNs: b.p99BudgetNs } : {}),
     topology: b.topology,
     metric,
     base,
@@ -388,7 +394,7 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     why: '',
   };
   if (metric === 'p50') {
-    const p99 = (c: CaseResult): number[] => c.runs.filter((r) => r.status === 'ok' && r.latencyNs).map((r) => r.latencyNs?.p99 as number);
+    const p99 = (c: CaseResult): number[] => c.runs.filter((r) => r.status === 'ok' && (r.latencyNs ?? r.responseNs)).map((r) => (r.latencyNs ?? r.responseNs)!.p99);
     const b99 = p99(b);
     const h99 = p99(h);
     if (b99.length && h99.length && median(b99) > 0) out.p99ChangePct = (median(h99) / median(b99) - 1) * 100;

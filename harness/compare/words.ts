@@ -2,6 +2,7 @@
  * The sentences every compare format shares - the headline, the differences, the noise
  * floor, a case's label and values - so Markdown, text and CSV say the same thing. Pure.
  */
+import { rateKeyPart } from '../../core/results.js';
 import { formatBytes, formatNs, formatP, formatPct, formatRate } from '../report/format.js';
 import { pct0, timeFactor, type CaseComparison, type Comparison, type Difference, type Side } from './engine.js';
 
@@ -12,7 +13,7 @@ export function shortCommit(commit: string): string {
 }
 
 export function caseLabel(c: CaseComparison): string {
-  return `${c.mechanism} ${c.probe} ${formatBytes(c.messageBytes)} ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
+  return `${c.mechanism} ${c.probe} ${formatBytes(c.messageBytes)}${rateKeyPart(c)} ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
 }
 
 export function metricLabel(c: CaseComparison): string {

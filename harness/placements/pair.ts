@@ -25,9 +25,15 @@ const liveGroups = new Set<ChildProcess>();
 /** The longest a pair may run: startup, per-case setup allowance, warm-up and measurement. */
 export function pairDeadlineMs(spec: PairSpec): number {
   const perCase = spec.budget.warmupMs + spec.budget.measureMs + 2 * spec.budget.setupTimeoutMs;
+  // A rate search measures one window per step: the x2 ladder from start to max plus four
+  // bisections at most (core/rate.ts nextSearchRate), each window capped at twice its length.
+  const searchWindows = spec.cases.reduce(
+    (n, c) => n + (c.search ? 2 * (Math.ceil(Math.log2(Math.max(1, c.search.maxRatePerSec / c.search.startRatePerSec))) + 5) : 0),
+    0,
+  );
   // A latency case also runs tinybench's minimum iterations; 1 MiB round trips on a busy
   // host can outlast the budget, hence the factor.
-  return 15_000 + spec.cases.length * perCase * 2;
+  return 15_000 + spec.cases.length * perCase * 2 + searchWindows * spec.budget.measureMs;
 }
 
 function tail(text: string): string {

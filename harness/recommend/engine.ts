@@ -13,6 +13,7 @@ import { placementsOf, type CaseResult, type ResultFile } from '../../core/resul
 import { mechanismLabel, type PlacementId, type RuntimeId } from '../../core/vocabulary.js';
 import { busyPolls, hasLoss, podNeeds, requirementsFor, smokeBudget } from '../findings.js';
 import { formatBytes, formatNs, formatRate, formatUs, sig3 } from '../report/format.js';
+import { rateVerdicts, type RateVerdict } from './rate.js';
 
 export type Pattern = 'rpc' | 'stream';
 
@@ -184,7 +185,16 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
       : `No case measured ${formatBytes(request.messageBytes)}; using the nearest measured size above it, ${formatBytes(sizeUsed)} (${sizeUsed} bytes).`,
   );
 
-  const candidates: Array<{ c: CaseResult; info: MechanismInfo | undefined; polls: boolean }> = [];
+  // rpc at a rate: where the rate probe measured a mechanism, its behaviour at the nearest
+  // measured rate >= the one asked for decides (queueing and idle wake-ups included), not an
+  // extrapolation from the ping-pong.
+  const atRate = new Map<string, RateVerdict>();
+  if (request.pattern === 'rpc' && rate !== undefined) {
+    const q = { messageBytes: sizeUsed, ratePerSec: rate, p99BudgetNs: (request.p99UsMax ?? Infinity) * 1e3, runtime, topology, placement };
+    for (const v of rateVerdicts(results, q)) atRate.set(v.mechanism, v);
+    if (atRate.size > 0) notes.push(`Where the rate probe measured a mechanism, its p99 response time and CPU at the nearest measured rate >= ${formatRate(rate)} decide (a fixed arrival schedule, queueing included), not the ping-pong.`);
+  }
+  const candidates: Array<{ c: CaseResult; info: MechanismInfo | undefined; polls: boolean; measured?: Extract<RateVerdict, { holds: true }> }> = [];
   for (const label of labels) {
     const c = inTopology.find((x) => mechanismLabel(x) === label && x.messageBytes === sizeUsed);
     const any = c ?? mine.find((x) => mechanismLabel(x) === label)!;
@@ -223,6 +233,15 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
       continue;
     }
     const latencyCase = mine.find((x) => x.probe === 'latency' && x.topology === topology && x.messageBytes === sizeUsed && mechanismLabel(x) === label && x.status === 'ok');
+    const verdict = atRate.get(label);
+    if (verdict && !verdict.holds) {
+      excluded.push({ mechanism: label, constraint: /p99 response/.test(verdict.reason) ? 'p99' : 'rate', reason: `rate probe: ${verdict.reason}` });
+      continue;
+    }
+    if (verdict && verdict.holds) {
+      candidates.push({ c, info, polls: busyPolls(latencyCase), measured: verdict });
+      continue;
+    }
     if (request.p99UsMax !== undefined) {
       const p99 = latencyCase?.latencyNs?.p99;
       if (p99 === undefined) {
@@ -264,7 +283,16 @@ export function recommend(results: ResultFile, request: RecommendRequest, regist
     candidates.push({ c, info, polls });
   }
 
-  const choices: Choice[] = candidates.map(({ c, info, polls }) => buildChoice(c, info, polls, request, sizeUsed, runtime));
+  const choices: Choice[] = candidates.map(({ c, info, polls, measured }) => {
+    const choice = buildChoice(c, info, polls, request, sizeUsed, runtime);
+    if (measured && rate !== undefined) {
+      // Measured at that rate: the CPU per message there already holds what idle waiting costs.
+      choice.p99Ns = measured.responseP99Ns;
+      choice.coresAtRate = (rate * measured.cpuUsPerMsg) / 1e6;
+      choice.basis = `rate probe: ${measured.basis}; ≈ ${sig3(choice.coresAtRate)} cores at ${formatRate(rate)}`;
+    }
+    return choice;
+  });
   const cmpName = (a: Choice, b: Choice): number => (a.mechanism < b.mechanism ? -1 : a.mechanism > b.mechanism ? 1 : 0);
   const step = (cores: number | undefined): number => (cores === undefined ? Infinity : Math.ceil(cores / CORE_STEP - 1e-9));
   if (request.pattern === 'rpc' && rate !== undefined) {

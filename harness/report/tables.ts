@@ -36,6 +36,7 @@ import { placementsOf, type AppliedResources, type CaseResult, type ResultFile }
 import { mechanismLabel, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { backingSamples, busyPolls, hasLoss, MIN_DECISION_MEASURE_MS, MIN_DECISION_RUNS, podNeeds, requirementsFor, smokeBudget, unbackedPercentile } from '../findings.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
+import { rateSections } from './rate.js';
 
 export type CellFlag = 'unreliable' | 'lossy' | 'failed' | 'skipped' | 'best';
 
@@ -64,7 +65,7 @@ export interface Table {
   footnotes: string[];
 }
 
-export type SectionKind = 'answer' | 'latency' | 'throughput' | 'runtimes' | 'placements' | 'cannot-run' | 'failures' | 'detail';
+export type SectionKind = 'answer' | 'latency' | 'throughput' | 'rate' | 'runtimes' | 'placements' | 'cannot-run' | 'failures' | 'detail';
 
 export interface Section {
   id: string;
@@ -797,7 +798,13 @@ export function buildReportModel(results: ResultFile): ReportModel {
       if (s) sections.push(s);
     }
   }
-  for (const s of [runtimeSection(results, placements[0]!), placementSection(results, primary), cannotRunSection(results), failuresSection(results)]) {
+  for (const s of [runtimeSection(results, placements[0]!), placementSection(results, primary)]) {
+    if (s) sections.push(s);
+  }
+  for (const r of rateSections(results)) {
+    sections.push({ id: r.id, kind: 'rate', heading: r.heading, intro: r.intro, tables: r.tables.map((t) => table(t.id, t.heading, t.header, t.numeric, t.cells)), notes: [] });
+  }
+  for (const s of [cannotRunSection(results), failuresSection(results)]) {
     if (s) sections.push(s);
   }
   const label = rowLabel(results);

@@ -30,7 +30,7 @@ export interface PairOptions {
   client: Runtime;
   mechanism: string;
   variant?: string;
-  cases: Array<Pick<PlanCase, 'probe' | 'messageBytes'>>;
+  cases: Array<Omit<PlanCase, 'caseIndex'>>;
   budget?: Partial<{ warmupMs: number; warmupRoundTrips: number; measureMs: number; setupTimeoutMs: number }>;
   /** Called with the pair's directory once both sides are started (to find or kill them). */
   whileRunning?: (pairDir: string) => Promise<void>;

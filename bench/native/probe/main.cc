@@ -41,6 +41,8 @@ std::string ListJson() {
     for (const std::string& v : m->variants) w.String(v);
     w.EndArray().Key("probes").BeginArray();
     for (ProbeKind p : m->probes) w.String(ProbeName(p));
+    // The rate probe needs nothing of a mechanism but the echo the latency probe uses.
+    if (std::find(m->probes.begin(), m->probes.end(), ProbeKind::kLatency) != m->probes.end()) w.String(ProbeName(ProbeKind::kRate));
     w.EndArray().EndObject();
   }
   w.EndArray().EndObject();
@@ -55,6 +57,30 @@ void WriteBase(JsonWriter& w, const Plan& plan, const Mechanism& mech, const Pla
   if (plan.variant) w.Key("variant").String(*plan.variant);
   w.Key("probe").String(ProbeName(c.probe));
   w.Key("messageBytes").Uint(c.messageBytes);
+  // A rate case's identity (its key in results.json) is on every line, skipped and failed too.
+  if (c.ratePerSec) w.Key("ratePerSec").Number(*c.ratePerSec);
+  if (c.burst) w.Key("burst").Uint(*c.burst);
+  if (c.search) w.Key("p99BudgetNs").Number(c.search->p99BudgetNs);
+}
+
+void WriteSummary(JsonWriter& w, const char* key, const LatencySummary& l) {
+  w.Key(key).BeginObject();
+  w.Key("p50").Number(l.p50).Key("p90").Number(l.p90).Key("p99").Number(l.p99).Key("p999").Number(l.p999);
+  w.Key("max").Number(l.max).Key("mean").Number(l.mean).Key("stddev").Number(l.stddev);
+  w.EndObject();
+}
+
+void WriteHistogram(JsonWriter& w, const char* key, const LatencyHistogram& h) {
+  w.Key(key).BeginObject().Key("sigDigits").Number(3).Key("pairs").BeginArray();
+  for (const auto& [value, count] : h.Pairs()) w.BeginArray().Uint(value).Uint(count).EndArray();
+  w.EndArray().EndObject();
+}
+
+void WriteIntegrity(JsonWriter& w, const Integrity& in) {
+  w.Key("integrity").BeginObject();
+  w.Key("sent").Uint(in.sent).Key("received").Uint(in.received);
+  w.Key("corrupt").Uint(in.corrupt).Key("lost").Uint(in.lost);
+  w.EndObject();
 }
 
 std::string StatusLine(const Plan& plan, const Mechanism& mech, const PlanCase& c, const char* status, const std::string& reason) {
@@ -103,6 +129,46 @@ std::string OkLine(const Plan& plan, const Mechanism& mech, const PlanCase& c, c
   return w.text();
 }
 
+std::string RateLine(const Plan& plan, const Mechanism& mech, const PlanCase& c, const RateOutcome& o, const LatencyHistogram& response,
+                     const LatencyHistogram& service, const Limits& limits) {
+  const RateStep& shown = o.steps[o.shown];
+  JsonWriter w;
+  w.BeginObject();
+  WriteBase(w, plan, mech, c);
+  w.Key("status").String("ok");
+  w.Key("samples").Uint(o.base.samples);
+  w.Key("cpu").BeginObject().Key("clientUsPerMsg").Number(o.base.clientUsPerMsg).Key("serverUsPerMsg").Number(o.base.serverUsPerMsg).EndObject();
+  WriteIntegrity(w, o.base.integrity);
+  if (!limits.empty()) {
+    w.Key("limits").BeginObject();
+    for (const auto& [name, value] : limits) w.Key(name).Number(value);
+    w.EndObject();
+  }
+  w.Key("pacingSpinUsPerMsg").Number(o.pacingSpinUsPerMsg);
+  w.Key("achievedRatePerSec").Number(shown.achievedRatePerSec);
+  WriteSummary(w, "responseNs", shown.response);
+  WriteHistogram(w, "responseHistogram", response);
+  WriteSummary(w, "serviceNs", shown.service);
+  WriteHistogram(w, "serviceHistogram", service);
+  w.Key("selfLagP99Ns").Number(shown.selfLagP99Ns);
+  w.Key("clientBehind").Bool(shown.clientBehind);
+  if (c.search) {
+    w.Key("steps").BeginArray();
+    for (const RateStep& st : o.steps) {
+      w.BeginObject().Key("ratePerSec").Number(st.ratePerSec).Key("achievedRatePerSec").Number(st.achievedRatePerSec);
+      WriteSummary(w, "responseNs", st.response);
+      WriteSummary(w, "serviceNs", st.service);
+      w.Key("samples").Uint(st.samples).Key("selfLagP99Ns").Number(st.selfLagP99Ns).Key("clientBehind").Bool(st.clientBehind);
+      w.Key("lost").Uint(st.lost).Key("corrupt").Uint(st.corrupt).Key("clientUsPerMsg").Number(st.clientUsPerMsg);
+      w.Key("ok").Bool(st.ok).EndObject();
+    }
+    w.EndArray();
+    w.Key("sustainableRatePerSec").Number(o.sustainableRatePerSec);
+  }
+  w.EndObject();
+  return w.text();
+}
+
 // Closes the channel however the case ends (RAII), before the next case opens its own.
 struct ChannelGuard {
   std::unique_ptr<Channel> ch;
@@ -112,10 +178,15 @@ struct ChannelGuard {
 };
 
 // One case in the plan's role; the client's result line, or "" on the server.
-std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, LatencyHistogram& histogram) {
+std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, LatencyHistogram& histogram, LatencyHistogram& service) {
   const bool client = plan.role == Role::kClient;
   const std::string variant = plan.variant.value_or("");
-  Support support = mech.supports(c.probe, c.messageBytes, variant);
+  // The rate probe is an echo on a schedule: the mechanism's latency support decides it.
+  const ProbeKind asProbe = c.probe == ProbeKind::kRate ? ProbeKind::kLatency : c.probe;
+  if (c.probe == ProbeKind::kRate && std::find(mech.probes.begin(), mech.probes.end(), asProbe) == mech.probes.end()) {
+    return client ? StatusLine(plan, mech, c, "skipped", std::string("the native probe does not implement ") + mech.id + " " + ProbeName(c.probe)) : "";
+  }
+  Support support = mech.supports(asProbe, c.messageBytes, variant);
   if (!support.ok) return client ? StatusLine(plan, mech, c, "skipped", support.reason) : "";
 
   IpcNames ipc(plan.ipc.runTag, plan.ipc.sysvSlot, c.caseIndex, plan.dirs.shared + "/ipc-ledger.jsonl");
@@ -129,11 +200,15 @@ std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, 
   try {
     guard.ch = mech.open(ctx);
     if (!client) {
-      Serve(*guard.ch, c.probe == ProbeKind::kLatency, mech.lossy, plan.budget.setupTimeoutMs);
+      Serve(*guard.ch, c.probe != ProbeKind::kThroughput, mech.lossy, plan.budget.setupTimeoutMs, c.stall ? &*c.stall : nullptr);
       return "";
     }
     ProbeSettings s{c.messageBytes, plan.budget.warmupMs, plan.budget.warmupRoundTrips, plan.budget.measureMs,
                     plan.budget.setupTimeoutMs, mech.lossy};
+    if (c.probe == ProbeKind::kRate) {
+      RateOutcome r = RateClient(*guard.ch, s, c, histogram, service);
+      return RateLine(plan, mech, c, r, histogram, service, guard.ch->limits);
+    }
     ProbeOutcome o = c.probe == ProbeKind::kLatency ? LatencyClient(*guard.ch, s, histogram) : ThroughputClient(*guard.ch, s);
     return OkLine(plan, mech, c, o, c.probe == ProbeKind::kLatency ? &histogram : nullptr, guard.ch->limits);
   } catch (const CaseSkipped& e) {
@@ -223,9 +298,9 @@ int Main(int argc, char** argv) {
                              "' (podipc_probe --list shows what it does); run it with the node runtime");
   }
   // Allocated once for every case: recording a round trip never allocates.
-  LatencyHistogram histogram;
+  LatencyHistogram histogram, service;
   for (const PlanCase& c : plan.cases) {
-    std::string line = RunCase(plan, *mech, c, histogram);
+    std::string line = RunCase(plan, *mech, c, histogram, service);
     if (!line.empty() && !WriteAll(1, kResultLinePrefix + line + "\n")) {
       LogError("probe: cannot write the result line to stdout: " + ErrnoText(errno));
       return 1;

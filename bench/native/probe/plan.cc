@@ -109,8 +109,27 @@ Plan ParsePlan(const std::string& text) {
     std::string probe = RequireString(c, "probe", path);
     if (probe == "latency") pc.probe = ProbeKind::kLatency;
     else if (probe == "throughput") pc.probe = ProbeKind::kThroughput;
-    else Invalid(path + "probe", "Invalid enum value. Expected 'latency' | 'throughput', received '" + probe + "'");
+    else if (probe == "rate") pc.probe = ProbeKind::kRate;
+    else Invalid(path + "probe", "Invalid enum value. Expected 'latency' | 'throughput' | 'rate', received '" + probe + "'");
     pc.messageBytes = static_cast<uint32_t>(RequireInteger(c, "messageBytes", path, kMinMessageBytes, kMaxFrameBytes));
+    if (c.Get("ratePerSec") != nullptr) pc.ratePerSec = RequireNumber(c, "ratePerSec", path, 0, true);
+    if (c.Get("burst") != nullptr) pc.burst = static_cast<uint32_t>(RequireInteger(c, "burst", path, 1, 1e6));
+    if (c.Get("search") != nullptr) {
+      const Json& search = RequireObject(c, "search", path);
+      const std::string sp = path + "search.";
+      pc.search = RateSearch{RequireNumber(search, "p99BudgetNs", sp, 0, true), RequireNumber(search, "startRatePerSec", sp, 0, true),
+                             RequireNumber(search, "maxRatePerSec", sp, 0, true)};
+    }
+    if (c.Get("stall") != nullptr) {
+      const Json& stall = RequireObject(c, "stall", path);
+      pc.stall = Stall{RequireNumber(stall, "everyMs", path + "stall.", 0, true), RequireNumber(stall, "pauseMs", path + "stall.", 0, true)};
+    }
+    if (pc.probe == ProbeKind::kRate && pc.ratePerSec.has_value() == pc.search.has_value()) {
+      Invalid(path + "ratePerSec", "a 'rate' case needs exactly one of ratePerSec and search");
+    }
+    if (pc.probe != ProbeKind::kRate && (pc.ratePerSec || pc.search || pc.burst)) {
+      Invalid(path + "probe", std::string("ratePerSec, burst and search belong to 'rate' cases, not '") + probe + "'");
+    }
     plan.cases.push_back(pc);
   }
 

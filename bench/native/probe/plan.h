@@ -15,14 +15,31 @@ namespace podipc::probe {
 constexpr int kProtocolVersion = 2;
 
 enum class Role { kServer, kClient };
-enum class ProbeKind { kLatency, kThroughput };
+enum class ProbeKind { kLatency, kThroughput, kRate };
 
-inline const char* ProbeName(ProbeKind p) { return p == ProbeKind::kLatency ? "latency" : "throughput"; }
+inline const char* ProbeName(ProbeKind p) {
+  return p == ProbeKind::kLatency ? "latency" : p == ProbeKind::kThroughput ? "throughput" : "rate";
+}
+
+// The rate probe's search for the sustainable rate (core/protocol.ts rateSearchSchema).
+struct RateSearch {
+  double p99BudgetNs, startRatePerSec, maxRatePerSec;
+};
+
+// Test-only: the server stops answering for pauseMs every everyMs (core/protocol.ts stallSchema).
+struct Stall {
+  double everyMs, pauseMs;
+};
 
 struct PlanCase {
   uint32_t caseIndex;
   ProbeKind probe;
   uint32_t messageBytes;
+  // Rate cases: exactly one of a fixed rate and a search.
+  std::optional<double> ratePerSec;
+  std::optional<uint32_t> burst;
+  std::optional<RateSearch> search;
+  std::optional<Stall> stall;
 };
 
 struct Budget {

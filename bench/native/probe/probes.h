@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "channel.h"
 #include "histogram.h"
@@ -50,9 +51,36 @@ ServerSummary EndExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint64_t 
 // The server side of every case: echo (latency) or count (throughput) data frames, answer
 // Begin with Ack and End with Summary; returns after End (lossy: after lingering ~300 ms to
 // answer a resent End). Throws when the client stays silent for silenceMs.
-void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs);
+// `stall` (test-only, may be null): stop answering for pauseMs every everyMs of the measured
+// phase, busy-waiting so the pause is exact.
+void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs, const Stall* stall = nullptr);
 
 ProbeOutcome LatencyClient(Channel& ch, const ProbeSettings& s, LatencyHistogram& histogram);
+
+// One measured window of the rate probe (bench/probes/rate.ts; core/protocol.ts rateStepSchema).
+struct RateStep {
+  double ratePerSec = 0, achievedRatePerSec = 0;
+  LatencySummary response{}, service{};
+  uint64_t samples = 0;
+  double selfLagP99Ns = 0;
+  bool clientBehind = false;
+  uint64_t lost = 0, corrupt = 0;
+  double clientUsPerMsg = 0;
+  bool ok = false;
+};
+
+struct RateOutcome {
+  ProbeOutcome base;
+  std::vector<RateStep> steps;
+  // The step the line's histograms and summaries describe: the fixed rate's, or the search's best.
+  size_t shown = 0;
+  double sustainableRatePerSec = 0;
+  // The pacing spin per message, already taken out of base.clientUsPerMsg.
+  double pacingSpinUsPerMsg = 0;
+};
+
+// The open-loop rate probe; `response` and `service` receive the shown step's histograms.
+RateOutcome RateClient(Channel& ch, const ProbeSettings& s, const PlanCase& c, LatencyHistogram& response, LatencyHistogram& service);
 ProbeOutcome ThroughputClient(Channel& ch, const ProbeSettings& s);
 
 }  // namespace podipc::probe

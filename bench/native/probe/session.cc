@@ -1,6 +1,7 @@
 // The control exchange both probes share (bench/probes/session.ts): Begin/Ack opens the
 // measured phase, End/Summary closes it and brings back what only the server knows.
 #include <algorithm>
+#include <limits>
 #include <sys/resource.h>
 
 #include <stdexcept>
@@ -69,9 +70,13 @@ ServerSummary EndExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint64_t 
   return ServerSummary{static_cast<uint64_t>(received->number()), static_cast<uint64_t>(corrupt->number()), cpuUs->number()};
 }
 
-void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs) {
+void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs, const Stall* stall) {
   uint64_t received = 0, corrupt = 0;
   double cpuStartUs = CpuNowUs();
+  // The test-only stall: the next one's start (after Begin), its length and period.
+  const int64_t stallEveryNs = stall ? static_cast<int64_t>(stall->everyMs * 1e6) : 0;
+  const int64_t stallPauseNs = stall ? static_cast<int64_t>(stall->pauseMs * 1e6) : 0;
+  int64_t nextStallNs = std::numeric_limits<int64_t>::max();
   std::vector<uint8_t> summary;
   const std::vector<uint8_t> ack = JsonFrame(FrameKind::kAck, "{}");
   for (;;) {
@@ -85,6 +90,15 @@ void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs) {
       if (!summary.empty()) continue;
       if (check.ok) received++;
       else corrupt++;
+      if (stallEveryNs > 0) {
+        const int64_t now = NowNs();
+        if (now >= nextStallNs) {
+          // Busy-wait, not sleep: the pause is exact and nothing else runs.
+          while (NowNs() < now + stallPauseNs) {
+          }
+          while (nextStallNs <= now) nextStallNs += stallEveryNs;
+        }
+      }
       // Echo even a corrupt frame: the client is waiting, and will see the damage itself.
       if (echo) ch.Send(frame.data, frame.bytes);
       continue;
@@ -93,6 +107,7 @@ void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs) {
       received = 0;
       corrupt = 0;
       cpuStartUs = CpuNowUs();
+      if (stallEveryNs > 0) nextStallNs = NowNs() + stallEveryNs;
       ch.Send(ack.data(), ack.size());
     } else if (check.kind == FrameKind::kEnd) {
       if (summary.empty()) {
