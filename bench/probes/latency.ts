@@ -117,6 +117,24 @@ export function runPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSett
 // ---------------------------------------------------------------------------------------
 
 /**
+ * The slow path of a synchronous loop: the channel could not finish a message at once (its
+ * send waits for room, or the echo has not arrived yet), so finish it asynchronously and
+ * return the echo. Shared by the latency and rate probes.
+ */
+export async function finishInFlight(ch: Channel, send: Promise<void> | undefined, echo: Promise<Uint8Array | null> | undefined): Promise<Uint8Array> {
+  let frame: Uint8Array | null;
+  if (send) {
+    await send;
+    const r = ch.recv();
+    frame = r instanceof Promise ? await r : r;
+  } else {
+    frame = await echo!;
+  }
+  if (frame === null) throw new Error('the channel returned no frame without a timeout');
+  return frame;
+}
+
+/**
  * A duration in ns as a small integer when it is one (under 2.1 s: every ordinary round
  * trip). Passing a double to a function the compiler did not inline boxes it - a 16-byte
  * heap number per round trip, measured; a small integer travels unboxed.
@@ -189,20 +207,9 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
       continue;
     }
     // The slow path: finish the round trip in flight asynchronously (its time counts).
-    let echo: Uint8Array | null;
-    if (st.pendingSend) {
-      const sending = st.pendingSend;
-      st.pendingSend = undefined;
-      await sending;
-      const r2 = ch.recv();
-      echo = r2 instanceof Promise ? await r2 : r2;
-    } else {
-      const receiving = st.pendingEcho!;
-      st.pendingEcho = undefined;
-      echo = await receiving;
-    }
-    if (echo === null) throw new Error('the channel returned no frame without a timeout');
-    rt.answer(echo);
+    const { pendingSend, pendingEcho } = st;
+    st.pendingSend = st.pendingEcho = undefined;
+    rt.answer(await finishInFlight(ch, pendingSend, pendingEcho));
     const t1 = nowNs();
     rt.recorder.record(asInt(t1 - st.t0));
     if ((++st.count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) return;

@@ -30,7 +30,7 @@ import { histogramFromPairs, LatencyRecorder, summarizeHistogram } from '../../c
 import type { LatencyHistogramPairs, LatencyNs, PlanCase, RateStep } from '../../core/protocol.js';
 import type { Channel, FrameSink } from '../mechanism.js';
 import { nowNs, yieldToEventLoop } from '../clock.js';
-import { LOSS_TIMEOUT_MS, RoundTrips, runPhase } from './latency.js';
+import { finishInFlight, LOSS_TIMEOUT_MS, RoundTrips, runPhase } from './latency.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
@@ -209,20 +209,9 @@ async function syncWindow(ch: Channel, w: RateWindow): Promise<void> {
       continue;
     }
     // The slow path: the peer is slow; finish the message in flight asynchronously.
-    let echo: Uint8Array | null;
-    if (wait.send) {
-      const sending = wait.send;
-      wait.send = undefined;
-      await sending;
-      const r2 = ch.recv();
-      echo = r2 instanceof Promise ? await r2 : r2;
-    } else {
-      const receiving = wait.echo!;
-      wait.echo = undefined;
-      echo = await receiving;
-    }
-    if (echo === null) throw new Error('the channel returned no frame without a timeout');
-    w.answer(echo, nowNs());
+    const { send, echo } = wait;
+    wait.send = wait.echo = undefined;
+    w.answer(await finishInFlight(ch, send, echo), nowNs());
   }
 }
 
