@@ -66,18 +66,17 @@ export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
  * message size changes - which is why it can be small, and why quick and full measure the
  * same warm loop.
  *
- * Quick is the smoke suite: every mechanism on both runtimes at one size per band of the
- * report (small <= 1 KiB, medium, large >= 256 KiB), 3 runs, in about a minute on 2 cores.
- * Its time goes to process pairs, not to measuring: a Node pair costs about 0.8 s here
- * (two Node start-ups, the process warm-up, six short cases), a native pair 0.1-0.2 s, and
- * there are 3 x ~38 of them. 3 runs are too few for compare's exact Mann-Whitney U test to
- * reach p < 0.05 (it needs 4 per side, 5 to tolerate one out-of-order run: core/stats.ts
- * minRunsForSignificance), and compare says so ("inconclusive"); a comparison that must
- * conclude passes --runs 8, as the PR workflow does.
+ * Quick keeps 5 runs because compare's exact Mann-Whitney U test needs 4 runs per side to
+ * reach p < 0.05 at all and 5 to tolerate one out-of-order run (core/stats.ts
+ * minRunsForSignificance); it measures one size per band of the report (small <= 1 KiB,
+ * medium, large >= 256 KiB) to pay for those runs, and the report says so. Its time goes
+ * to process pairs, not to measuring: a Node pair costs 1-3 s here (two Node start-ups of
+ * about 0.45 s, the process warm-up, six short cases; more on the sandbox), a native pair
+ * 0.1-0.9 s, and there are 5 x ~38 of them (BENCHMARKS.md, "The quick suite").
  */
 export const PROFILES = {
   full: { runs: 3, warmupMs: 100, warmupRoundTrips: 1000, measureMs: 500, sizes: DEFAULT_SIZES },
-  quick: { runs: 3, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40, sizes: [64, 16 * 1024, 256 * 1024] },
+  quick: { runs: 5, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40, sizes: [64, 16 * 1024, 256 * 1024] },
 } as const;
 
 /** The probes a run measures unless told otherwise; `rate` joins them with --rates or --rate-search. */

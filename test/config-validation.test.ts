@@ -38,9 +38,8 @@ test('--quick uses the quick profile: its runs, budgets and sizes; explicit flag
   assert.deepEqual(explicit.sizes, [128]);
 });
 
-test('quick runs more than one pair per case, and --runs overrides it', () => {
-  assert.ok(PROFILES.quick.runs >= 3, `quick runs ${PROFILES.quick.runs}`);
-  assert.equal(parseRunArgs(['--quick', '--runs', '8'])!.runs, 8);
+test('quick has the runs a comparison needs to conclude (the exact U test needs 4 per side)', () => {
+  assert.ok(PROFILES.quick.runs >= 4, `quick runs ${PROFILES.quick.runs}`);
 });
 
 test('unknown mechanism names the known ones', () => rejects(['--mechanisms', 'tcp,carrier-pigeon'], /unknown mechanism 'carrier-pigeon'\. Known: .*tcp/));
