@@ -8,7 +8,7 @@
 # Steps: the probe against plain-Node ping-pongs (bench:overhead), the checksum's speed
 # (bench:checksum), the timing loop (bench:timing-loop), native vs Node at 64 B and 1 MiB,
 # the placements side by side (process, sandbox, podman: root), the rate probe
-# (bench:rate), and the quick suite's wall time.
+# (bench:rate), the quick suite's wall time, and quick against full (bench:quick-vs-full).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/benchmarks-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -33,7 +33,6 @@ if [ "$(id -u)" = 0 ] && command -v podman >/dev/null; then
     --mechanisms tcp,uds,mq-posix,shm-posix/futex,shm-posix/spin --sizes 64,64KiB --out "$out/placements"
 fi
 step rate node dist/bench/reference/rate-ladder.js --measure-ms 1000
-step rate-run podipc run --placement process --probes rate --rates 1k,10k,50k --rate-search \
-  --mechanisms tcp,uds,mq-posix,shm-posix/futex,shm-posix/spin --sizes 64 --out "$out/rate"
 step quick bash -c "time node dist/harness/cli.js run --quick --out '$out/quick'"
+step quick-vs-full node dist/bench/reference/quick-vs-full.js --rounds 1 --json "$out/quick-vs-full.json" -- --placement process
 echo "wrote $out"

@@ -340,7 +340,8 @@ test('a whole session against stand-in CLIs: build, load, facts, namespace, two 
   assert.equal(kind.imageId, 'sha256:0123abcd');
   assert.equal(kind.cpuManagerPolicy, 'none');
   assert.equal(kind.createdCluster, false);
-  const calls = fake.calls().map((c) => c.replace(/ --namespace podipc-fake01| --context kind-podipc/g, '').replaceAll(tmpdir(), '/TMP'));
+  // The checkout itself may live under the temp dir (a clone in /tmp): name it first.
+  const calls = fake.calls().map((c) => c.replace(/ --namespace podipc-fake01| --context kind-podipc/g, '').replaceAll(REPO_ROOT, '<repo>').replaceAll(tmpdir(), '/TMP').replaceAll('<repo>', REPO_ROOT));
   assert.deepEqual(calls, [
     'docker info --format {{.ServerVersion}}',
     'kind get clusters',
