@@ -14,14 +14,27 @@
 namespace podipc {
 namespace {
 
-double* g_slot = nullptr;
-napi_ref g_slotRef = nullptr;  // keeps the array (and so its memory) alive for the process
+// Each clockInit() gets its own slot, bound to the tick function it returns: no process-wide
+// state, so a worker thread (its own napi_env, its own heap) that loads the addon never
+// writes through, or frees, another thread's slot.
+struct Slot {
+  double* data;
+  napi_ref ref;  // keeps the array (and so its memory) alive while the tick function lives
+};
 
-napi_value ClockTick(napi_env, napi_callback_info) {
+napi_value ClockTick(napi_env env, napi_callback_info info) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  if (g_slot != nullptr) *g_slot = static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+  *static_cast<Slot*>(data)->data = static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
   return nullptr;
+}
+
+void FreeSlot(napi_env env, void* data, void*) {
+  auto* slot = static_cast<Slot*>(data);
+  napi_delete_reference(env, slot->ref);
+  delete slot;
 }
 
 Napi::Value ClockInit(const Napi::CallbackInfo& info) {
@@ -30,12 +43,12 @@ Napi::Value ClockInit(const Napi::CallbackInfo& info) {
       info[0].As<Napi::Float64Array>().ElementLength() < 1) {
     throw ArgError(env, "clockInit(slot): slot must be a Float64Array of length >= 1");
   }
-  Napi::Float64Array slot = info[0].As<Napi::Float64Array>();
-  if (g_slotRef != nullptr) napi_delete_reference(env, g_slotRef);
-  napi_create_reference(env, slot, 1, &g_slotRef);
-  g_slot = slot.Data();
+  Napi::Float64Array array = info[0].As<Napi::Float64Array>();
+  auto* slot = new Slot{array.Data(), nullptr};
+  napi_create_reference(env, array, 1, &slot->ref);
   napi_value tick;
-  napi_create_function(env, "clockTick", NAPI_AUTO_LENGTH, ClockTick, nullptr, &tick);
+  napi_create_function(env, "clockTick", NAPI_AUTO_LENGTH, ClockTick, slot, &tick);
+  napi_add_finalizer(env, tick, slot, FreeSlot, nullptr, nullptr);
   return Napi::Value(env, tick);
 }
 
