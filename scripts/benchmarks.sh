@@ -20,8 +20,10 @@ step() {
   shift
   echo "== $name (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/steps.txt"
   local start=$SECONDS
-  "$@" 2>&1 | tee "$out/$name.txt"
-  echo "   $name took $((SECONDS - start)) s (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/steps.txt"
+  # A run with a failed case exits 1: that is a result to read, not a reason to stop.
+  local rc=0
+  "$@" 2>&1 | tee "$out/$name.txt" || rc=$?
+  echo "   $name took $((SECONDS - start)) s, exit $rc (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/steps.txt"
 }
 
 step overhead node dist/bench/reference/overhead.js --rounds 3 --json "$out/overhead.json"

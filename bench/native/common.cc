@@ -7,45 +7,6 @@
 
 namespace podipc {
 
-const char* ErrnoName(int err) {
-  switch (err) {
-#define PODIPC_ERRNO(e) \
-  case e:               \
-    return #e;
-    PODIPC_ERRNO(EPERM)
-    PODIPC_ERRNO(ENOENT)
-    PODIPC_ERRNO(EINTR)
-    PODIPC_ERRNO(EIO)
-    PODIPC_ERRNO(E2BIG)
-    PODIPC_ERRNO(EBADF)
-    PODIPC_ERRNO(EAGAIN)
-    PODIPC_ERRNO(ENOMEM)
-    PODIPC_ERRNO(EACCES)
-    PODIPC_ERRNO(EFAULT)
-    PODIPC_ERRNO(EEXIST)
-    PODIPC_ERRNO(ENOTDIR)
-    PODIPC_ERRNO(EINVAL)
-    PODIPC_ERRNO(ENFILE)
-    PODIPC_ERRNO(EMFILE)
-    PODIPC_ERRNO(EFBIG)
-    PODIPC_ERRNO(ENOSPC)
-    PODIPC_ERRNO(ERANGE)
-    PODIPC_ERRNO(ENAMETOOLONG)
-    PODIPC_ERRNO(ENOSYS)
-    PODIPC_ERRNO(ENOMSG)
-    PODIPC_ERRNO(EIDRM)
-    PODIPC_ERRNO(EOVERFLOW)
-    PODIPC_ERRNO(EMSGSIZE)
-    PODIPC_ERRNO(ETIMEDOUT)
-    PODIPC_ERRNO(EDEADLK)
-#undef PODIPC_ERRNO
-    default: {
-      static thread_local char buf[16];
-      std::snprintf(buf, sizeof buf, "E%d", err);
-      return buf;
-    }
-  }
-}
 
 Napi::Error ErrnoError(Napi::Env env, int err, const std::string& call, const std::string& what,
                        const std::string& fix) {

@@ -8,10 +8,11 @@
 #include <string>
 #include <time.h>
 
+#include "errno_name.h"
+
 namespace podipc {
 
 // Name of an errno value ("EAGAIN"), or "E<number>" for one we do not list.
-const char* ErrnoName(int err);
 
 // An Error with message "<call>: <what>[: <fix>]" and .code = errno name. When `what` is
 // empty, strerror(err) and the errno name stand in.

@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include "../errno_name.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,56 +10,7 @@
 
 namespace podipc::probe {
 
-const char* ErrnoName(int err) {
-  switch (err) {
-#define PODIPC_ERRNO(e) \
-  case e:               \
-    return #e;
-    PODIPC_ERRNO(EPERM)
-    PODIPC_ERRNO(ENOENT)
-    PODIPC_ERRNO(EINTR)
-    PODIPC_ERRNO(EIO)
-    PODIPC_ERRNO(ENXIO)
-    PODIPC_ERRNO(E2BIG)
-    PODIPC_ERRNO(EBADF)
-    PODIPC_ERRNO(EAGAIN)
-    PODIPC_ERRNO(ENOMEM)
-    PODIPC_ERRNO(EACCES)
-    PODIPC_ERRNO(EFAULT)
-    PODIPC_ERRNO(EEXIST)
-    PODIPC_ERRNO(ENOTDIR)
-    PODIPC_ERRNO(EINVAL)
-    PODIPC_ERRNO(ENFILE)
-    PODIPC_ERRNO(EMFILE)
-    PODIPC_ERRNO(EFBIG)
-    PODIPC_ERRNO(ENOSPC)
-    PODIPC_ERRNO(EPIPE)
-    PODIPC_ERRNO(ERANGE)
-    PODIPC_ERRNO(ENAMETOOLONG)
-    PODIPC_ERRNO(ENOSYS)
-    PODIPC_ERRNO(ENOMSG)
-    PODIPC_ERRNO(EIDRM)
-    PODIPC_ERRNO(EOVERFLOW)
-    PODIPC_ERRNO(EMSGSIZE)
-    PODIPC_ERRNO(EADDRINUSE)
-    PODIPC_ERRNO(EADDRNOTAVAIL)
-    PODIPC_ERRNO(ENETUNREACH)
-    PODIPC_ERRNO(ECONNABORTED)
-    PODIPC_ERRNO(ECONNRESET)
-    PODIPC_ERRNO(ENOBUFS)
-    PODIPC_ERRNO(ENOTCONN)
-    PODIPC_ERRNO(ETIMEDOUT)
-    PODIPC_ERRNO(ECONNREFUSED)
-    PODIPC_ERRNO(EHOSTUNREACH)
-    PODIPC_ERRNO(EDEADLK)
-#undef PODIPC_ERRNO
-    default: {
-      static thread_local char buf[16];
-      std::snprintf(buf, sizeof buf, "E%d", err);
-      return buf;
-    }
-  }
-}
+const char* ErrnoName(int err) { return podipc::ErrnoName(err); }
 
 std::string ErrnoText(int err) { return std::string(std::strerror(err)) + " (" + ErrnoName(err) + ")"; }
 
