@@ -58,8 +58,27 @@ after(async () => {
       /* some were never made */
     }
   }
+  // The private dockerd bind-mounts its data root under `work`: stop it and undo any mount it
+  // left (a daemon that died mid-test does) before removing the directory, or both stay.
+  await stopDaemon();
+  for (const mountPoint of mountsUnder(work).reverse()) {
+    try {
+      execFileSync('umount', ['--lazy', mountPoint], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 });
+
+/** Mount points at or below `dir`, outermost first (/proc/self/mountinfo's fifth field). */
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`))
+    .sort((a, b) => a.length - b.length);
+}
 
 test('podipc image build (podman, offline bases, --network none): a non-root Node 24 probe image with every native product, labelled; the same tree is not rebuilt', { skip, timeout: 40 * 60_000 }, async () => {
   const log: string[] = [];
