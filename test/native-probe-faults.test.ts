@@ -50,7 +50,7 @@ test('a native server killed (SIGKILL) mid-case gives a failed case with the rea
     whileRunning: (dir) => signalWhenMeasuring(dir, 'server', 'SIGKILL', pids),
   });
   const [line] = r.lines;
-  assert.equal(line?.status, 'failed');
+  assert.equal(line?.status, 'failed', `expected the client's failed line; pair: ${r.failure}`);
   assert.match(line?.reason ?? '', /tcp client: peer closed the connection/);
   assert.match(r.failure ?? '', /the server was killed by SIGKILL/);
   assert.match(r.failure ?? '', /client stderr: probe client: case 0 \(latency 64 B\): tcp client: peer closed the connection/);

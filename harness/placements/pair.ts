@@ -49,6 +49,11 @@ interface Started {
 
 /** One exit promise per child, so repeated waits add no listeners. */
 const exitOf = new WeakMap<ChildProcess, Promise<void>>();
+/**
+ * Resolved on 'close': the process has exited *and* its stdout/stderr are drained. 'exit' can
+ * come first, with the last result line still in the pipe; reading stdout then lost it.
+ */
+const closeOf = new WeakMap<ChildProcess, Promise<void>>();
 
 function start(side: SideCommand, onStdoutLine?: (line: string) => void): Started {
   // detached: the child leads its own process group, so one kill(-pid) reaches whatever it
@@ -57,6 +62,7 @@ function start(side: SideCommand, onStdoutLine?: (line: string) => void): Starte
   const child = spawn(side.command, side.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: side.env ?? process.env });
   liveGroups.add(child);
   exitOf.set(child, new Promise((resolve) => child.once('exit', () => resolve())));
+  closeOf.set(child, new Promise((resolve) => child.once('close', () => resolve())));
   child.once('exit', () => liveGroups.delete(child));
   // A failed spawn (no such command) shows as exit code -2 etc.; keep it from throwing.
   child.once('error', () => {});
@@ -84,9 +90,18 @@ function exited(child: ChildProcess): boolean {
 
 async function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return true;
+  return waitFor(exitOf.get(child) ?? once(child, 'exit'), ms);
+}
+
+/** Wait until the child's pipes are drained (bounded: a stray holder of the pipe cannot hang us). */
+async function waitDrained(child: ChildProcess, ms: number): Promise<boolean> {
+  return waitFor(closeOf.get(child) ?? once(child, 'close'), ms);
+}
+
+async function waitFor(event: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const done = (exitOf.get(child) ?? once(child, 'exit')).then(() => true as const);
+  const done = event.then(() => true as const);
   try {
     return await Promise.race([done, timeout]);
   } finally {
@@ -159,6 +174,8 @@ export async function runPairProcesses(
     // Read before the kills below, which would make every exit look like ours.
     const serverSelfExited = exited(s.child);
     await Promise.all([killGroup(c.child), killGroup(s.child)]);
+    // Every process of both groups is gone now: what they wrote is in the pipes or already read.
+    await Promise.all([waitDrained(c.child, KILL_GRACE_MS), waitDrained(s.child, KILL_GRACE_MS)]);
 
     let lines: ProbeLine[] = [];
     let protocolError: string | undefined;
