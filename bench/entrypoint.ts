@@ -45,7 +45,7 @@ async function shutdown(signal: string): Promise<never> {
 function contextFor(plan: Plan, c: PlanCase): OpenContext {
   return {
     role: plan.role,
-    variant: plan.variant,
+    variant: c.variant,
     probe: c.probe,
     messageBytes: c.messageBytes,
     caseIndex: c.caseIndex,
@@ -61,8 +61,9 @@ function contextFor(plan: Plan, c: PlanCase): OpenContext {
  * V8 compiles the probe's loop (and Node's socket and stream code under it) with its
  * optimising tier only after thousands of iterations, and that state belongs to the process,
  * not to a case: measured (BENCHMARKS.md, "Warm-up"), a fresh pair's 64 B p50 settles after
- * about this many round trips. So the first case this process runs warms up for at least
- * this many (or 250 ms), before the plan's warm-up; later cases of the pair reuse the
+ * about this many round trips. So the first case of each mechanism this process runs warms up
+ * for at least this many (or 250 ms), before the plan's warm-up - per mechanism, because each
+ * brings its own channel code for V8 to optimise; later cases of the mechanism reuse the
  * optimised code and need only the plan's warm-up (their sizes' own branches, buffers and
  * caches). The plan's budget stays a minimum, as the protocol says. Benchmarks that measure
  * the warm-up itself set PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 (bench/reference/warmup-curve.ts).
@@ -72,15 +73,16 @@ const PROCESS_WARMUP = {
   /** Slow mechanisms (file hand-off: 100+ µs a round trip) stop here: the kernel dominates them anyway. */
   capMs: 250,
 };
-/** Set once a case of this process has run its warm-up. */
-let processWarm = false;
+/** Mechanisms (with variant) of which a case of this process has run its warm-up. */
+const warmMechanisms = new Set<string>();
+const warmKey = (c: PlanCase): string => `${c.mechanism}/${c.variant ?? ''}`;
 
 async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Channel): Promise<ProbeOutcome> {
   const settings: ProbeSettings = {
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
-    warmupRoundTrips: plan.budget.warmupRoundTrips,
-    ...(processWarm || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: PROCESS_WARMUP }),
+    warmupRoundTrips: c.warmupRoundTrips ?? plan.budget.warmupRoundTrips,
+    ...(warmMechanisms.has(warmKey(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: PROCESS_WARMUP }),
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,
@@ -94,7 +96,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     protocolVersion: PROTOCOL_VERSION,
     caseIndex: c.caseIndex,
     mechanism: mech.id,
-    ...(plan.variant ? { variant: plan.variant } : {}),
+    ...(c.variant ? { variant: c.variant } : {}),
     probe: c.probe,
     messageBytes: c.messageBytes,
     // A rate case's identity (its key in results.json) is on every line, skipped and failed too.
@@ -103,7 +105,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     ...(c.search ? { p99BudgetNs: c.search.p99BudgetNs } : {}),
   } as const;
   const ctx = contextFor(plan, c);
-  const support = mech.supports(c.probe, c.messageBytes, plan.variant);
+  const support = mech.supports(c.probe, c.messageBytes, c.variant);
   if (!support.ok) return plan.role === 'client' ? { ...base, status: 'skipped', reason: support.reason } : undefined;
 
   let ch: Channel | undefined;
@@ -115,7 +117,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
       return undefined;
     }
     const outcome = await runClientCase(mech, plan, c, ch);
-    processWarm = true;
+    warmMechanisms.add(warmKey(c));
     const limits = ch.limits;
     return { ...base, status: 'ok', ...outcome, ...(limits ? { limits } : {}) };
   } catch (err) {
@@ -158,10 +160,10 @@ async function main(): Promise<void> {
     return;
   }
   const plan = readPlan();
-  const mech = findMechanism(plan.mechanism);
-  if (!mech) throw new Error(`unknown mechanism '${plan.mechanism}' in the plan`);
+  const unknown = plan.cases.find((c) => !findMechanism(c.mechanism));
+  if (unknown) throw new Error(`unknown mechanism '${unknown.mechanism}' in the plan (case ${unknown.caseIndex})`);
   for (const c of plan.cases) {
-    const line = await runCase(mech, plan, c);
+    const line = await runCase(findMechanism(c.mechanism)!, plan, c);
     if (line) stdout.write(formatProbeLine(line) + '\n');
   }
 }

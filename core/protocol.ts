@@ -9,9 +9,11 @@ import { caseStatusSchema, probeKindSchema, roleSchema, topologySchema } from '.
 
 /**
  * 2: frame version 2 (CRC-32C), `budget.warmupRoundTrips`, and `latencyHistogram` on result
- * lines. Both sides of a pair and the harness must agree; a mismatch fails the plan's parse.
+ * lines. 3: the mechanism (and variant) moved from the plan into each case, so one process
+ * pair can run several mechanisms in turn. Both sides of a pair and the harness must agree; a
+ * mismatch fails the plan's parse.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Every result line starts with this marker, so it can be picked out of container logs. */
 export const RESULT_LINE_PREFIX = 'PODIPC_RESULT ';
 
@@ -35,9 +37,14 @@ export const stallSchema = z.object({
 
 export const planCaseSchema = z
   .object({
+    /** Unique within the plan: the rendezvous and the IPC names of the case derive from it. */
     caseIndex: z.number().int().nonnegative(),
+    mechanism: z.string().min(1),
+    variant: z.string().min(1).optional(),
     probe: probeKindSchema,
     messageBytes: z.number().int().min(MIN_MESSAGE_BYTES),
+    /** This case's warm-up round trips (messages), in place of budget.warmupRoundTrips. */
+    warmupRoundTrips: z.number().int().nonnegative().optional(),
     /** Rate probe: the target arrival rate (messages per second) of a fixed-rate case. */
     ratePerSec: z.number().positive().optional(),
     /** Rate probe: messages sent together at each intended time (default 1). */
@@ -59,12 +66,13 @@ export const planCaseSchema = z
 export const planSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
   role: roleSchema,
-  mechanism: z.string().min(1),
-  variant: z.string().min(1).optional(),
   topology: topologySchema,
   /** Which independent run (process pair) of the case this is, from 0. */
   run: z.number().int().nonnegative(),
-  cases: z.array(planCaseSchema).min(1),
+  cases: z
+    .array(planCaseSchema)
+    .min(1)
+    .refine((cases) => new Set(cases.map((c) => c.caseIndex)).size === cases.length, { message: 'every case needs its own caseIndex' }),
   budget: z.object({
     /** Warm-up lasts until both this many ms and `warmupRoundTrips` round trips (or messages) have passed. */
     warmupMs: z.number().nonnegative(),

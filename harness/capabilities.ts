@@ -23,4 +23,12 @@ export interface PlacementCapabilities {
   resourceControls: Readonly<Record<ResourceControl, boolean>>;
   /** Where the probes run from: the host's build (process, sandbox) or a probe image (podman, kind, k8s). */
   probeSource: 'host' | 'image';
+  /**
+   * What one process pair runs. 'mechanism': one pair per mechanism (variant), topology and
+   * run - image placements spec a pod per mechanism's requirements. 'all': one pair per
+   * runtime, topology and run runs every mechanism in turn - pods that provide every
+   * requirement at once (process, sandbox), where a Node pair's start-up and V8 warm-up
+   * would otherwise be paid once per mechanism (most of a quick run's time).
+   */
+  pairScope: 'mechanism' | 'all';
 }

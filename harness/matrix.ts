@@ -3,12 +3,13 @@
  * case either runnable or `skipped` with the reason (a runtime that is not built or does
  * not implement the mechanism, a requirement the pod lacks, a limit the mechanism names).
  * Everything is decided from data - capabilities, requirements, runtimes - before
- * anything runs. Runnable cases are grouped per placement/runtime/mechanism/variant/
- * topology: one process pair per group and run executes all of the group's cases.
+ * anything runs. Runnable cases are grouped per placement/runtime/topology - and per
+ * mechanism/variant where the placement's pods are specced per mechanism (capabilities
+ * `pairScope`): one process pair per group and run executes all of the group's cases.
  */
 import { requirementsOf } from '../bench/mechanism.js';
 import { findMechanism } from '../bench/registry.js';
-import type { PlanCase, RateSearch } from '../core/protocol.js';
+import type { Plan, PlanCase, RateSearch } from '../core/protocol.js';
 import { REQUIREMENT_INFO, type Requirement } from '../core/requirements.js';
 import type { PlacementId, ProbeKind, RuntimeId, Topology } from '../core/vocabulary.js';
 import type { Availability } from './availability.js';
@@ -36,10 +37,8 @@ export interface MatrixCase {
 export interface PairGroup {
   placement: PlacementId;
   runtime: RuntimeId;
-  mechanism: string;
-  variant: string | undefined;
   topology: Topology;
-  /** Indices into `cases`, in plan order; the plan's caseIndex is the position here. */
+  /** Indices into `cases`, in plan order (mechanism by mechanism); the plan's caseIndex is the position here. */
   caseIds: number[];
 }
 
@@ -102,13 +101,18 @@ export function buildMatrix(request: MatrixRequest, offers: readonly PlacementOf
       const runtime = runtimes[runtimeId];
       const available = offer.runtimeAvailability(runtime);
       for (const topology of topologies) {
+        const newGroup = (): PairGroup => ({ placement: offer.id, runtime: runtimeId, topology, caseIds: [] });
+        let group = newGroup();
         for (const { mechanism, variant } of request.selections) {
           const mech = findMechanism(mechanism);
           if (!mech) throw new Error(`no mechanism '${mechanism}' in the registry`);
           const missing = requirementsOf(mech, variant)
             .map((r) => missingReason(r, offer, topology, runtimeId))
             .find((reason) => reason !== undefined);
-          const group: PairGroup = { placement: offer.id, runtime: runtimeId, mechanism, variant, topology, caseIds: [] };
+          if (offer.capabilities.pairScope === 'mechanism' && group.caseIds.length > 0) {
+            groups.push(group);
+            group = newGroup();
+          }
           for (const probe of request.probes) {
             for (const [messageBytes, cell] of request.sizes.flatMap((size) => rateCells(request, probe).map((r) => [size, r] as const))) {
               const c: MatrixCase = { mechanism, variant, runtime: runtimeId, placement: offer.id, probe, messageBytes, topology, ...cell };
@@ -121,22 +125,41 @@ export function buildMatrix(request: MatrixRequest, offers: readonly PlacementOf
               cases.push(c);
             }
           }
-          if (group.caseIds.length > 0) groups.push(group);
         }
+        if (group.caseIds.length > 0) groups.push(group);
       }
     }
   }
   return { cases, groups };
 }
 
-/** The plan cases of a group: caseIndex is the position within the group's plan. */
-export function planCases(matrix: Matrix, group: PairGroup): PlanCase[] {
-  return group.caseIds.map((id, caseIndex) => {
+/**
+ * Bytes each way after which a case's own buffers and caches are warm. The per-case warm-up
+ * is not what optimises the code - the probe's first case of each mechanism warms the process
+ * for thousands of round trips (bench/entrypoint.ts) - so at large sizes it needs bytes, not
+ * iterations: 100 round trips of 256 KiB would be 25 MiB and most of a quick case's time.
+ */
+export const CASE_WARMUP_BYTES = 4 * 1024 * 1024;
+/** ...and never fewer round trips than this. */
+export const CASE_WARMUP_MIN_ROUND_TRIPS = 10;
+
+/** A case's warm-up round trips: the budget's, capped at CASE_WARMUP_BYTES of messages (at least the minimum). */
+export function caseWarmupRoundTrips(budgetRoundTrips: number, messageBytes: number): number {
+  return Math.min(budgetRoundTrips, Math.max(CASE_WARMUP_MIN_ROUND_TRIPS, Math.ceil(CASE_WARMUP_BYTES / messageBytes)));
+}
+
+/** The plan cases of a pair over these matrix cases: caseIndex is the position within the pair's plan. */
+export function planCases(matrix: Matrix, caseIds: readonly number[], budget: Pick<Plan['budget'], 'warmupRoundTrips'>): PlanCase[] {
+  return caseIds.map((id, caseIndex) => {
     const c = matrix.cases[id]!;
+    const warmupRoundTrips = caseWarmupRoundTrips(budget.warmupRoundTrips, c.messageBytes);
     return {
       caseIndex,
+      mechanism: c.mechanism,
+      ...(c.variant ? { variant: c.variant } : {}),
       probe: c.probe,
       messageBytes: c.messageBytes,
+      ...(warmupRoundTrips !== budget.warmupRoundTrips ? { warmupRoundTrips } : {}),
       ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
       ...(c.search ? { search: c.search } : {}),
     };

@@ -34,8 +34,10 @@ export interface Progress {
   casesTotal: number;
   /** The case running now, e.g. "tcp node latency 64 B same-pod on sandbox, run 1/3". */
   label: string;
-  /** True for the first case of a process pair (non-TTY output prints only these). */
+  /** True for the first case of a process pair. */
   pairStart: boolean;
+  /** True for the first case of a mechanism within its pair (non-TTY output prints only these). */
+  mechanismStart: boolean;
   elapsedMs: number;
   /** Estimated from the cases done so far; undefined before the first completes. */
   remainingMs: number | undefined;
@@ -139,6 +141,20 @@ function requestedControls(config: RunConfig): Set<ResourceControl> {
   return asked;
 }
 
+/** The group's cases with its mechanisms' blocks rotated by `run` (each block keeps its order). */
+export function rotateMechanisms(matrix: Matrix, ids: readonly number[], run: number): number[] {
+  const blocks: number[][] = [];
+  let key: string | undefined;
+  for (const id of ids) {
+    const k = mechanismLabel(matrix.cases[id]!);
+    if (k !== key) blocks.push([]);
+    key = k;
+    blocks[blocks.length - 1]!.push(id);
+  }
+  const shift = blocks.length > 0 ? run % blocks.length : 0;
+  return [...blocks.slice(shift), ...blocks.slice(0, shift)].flat();
+}
+
 export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile> {
   const chosen = await choosePlacements(config.placements, requestedControls(config), io.log);
   if ('error' in chosen) throw new PrerequisiteError(chosen.error);
@@ -181,50 +197,87 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
     const casesTotal = matrix.groups.reduce((n, g) => n + g.caseIds.length, 0) * config.runs;
     const t0 = Date.now();
     let casesDone = 0;
-    const runGroup = async (group: PairGroup, run: number): Promise<void> => {
+    const budget = { warmupMs: config.warmupMs, warmupRoundTrips: config.warmupRoundTrips, measureMs: config.measureMs, setupTimeoutMs: config.setupTimeoutMs };
+    const record = (id: number, result: RunResult): void => void runsByCase.set(id, [...(runsByCase.get(id) ?? []), result]);
+    /** One pair over `ids`; returns the cases to run again in a fresh pair (see runGroup). */
+    const runPairOver = async (group: PairGroup, ids: readonly number[], run: number): Promise<number[]> => {
       const doneBefore = casesDone;
       const progress = (caseIndex: number, pairStart: boolean): void => {
-        const c = matrix.cases[group.caseIds[caseIndex]!]!;
+        const c = matrix.cases[ids[caseIndex]!]!;
+        const previous = caseIndex > 0 ? matrix.cases[ids[caseIndex - 1]!] : undefined;
         const elapsedMs = Date.now() - t0;
         io.progress?.({
           casesDone,
           casesTotal,
           label: `${mechanismLabel(c)} ${c.probe} ${formatBytes(c.messageBytes)} ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}${sessions.size > 1 ? ` on ${c.placement}` : ''}, run ${run + 1}/${config.runs}`,
           pairStart,
+          mechanismStart: previous === undefined || mechanismLabel(previous) !== mechanismLabel(c),
           elapsedMs,
           remainingMs: casesDone > 0 ? (elapsedMs / casesDone) * (casesTotal - casesDone) : undefined,
         });
       };
       progress(0, true);
       const outcome = await sessions.get(group.placement)!.runPair(
-        {
-          mechanism: group.mechanism,
-          variant: group.variant,
-          runtime: group.runtime,
-          topology: group.topology,
-          run,
-          cases: planCases(matrix, group),
-          budget: { warmupMs: config.warmupMs, warmupRoundTrips: config.warmupRoundTrips, measureMs: config.measureMs, setupTimeoutMs: config.setupTimeoutMs },
-        },
+        { runtime: group.runtime, topology: group.topology, run, cases: planCases(matrix, ids, budget), budget },
         io.signal,
         (line) => {
-          casesDone = Math.min(doneBefore + group.caseIds.length, casesDone + 1);
-          if (line.caseIndex + 1 < group.caseIds.length) progress(line.caseIndex + 1, false);
+          casesDone = Math.min(doneBefore + ids.length, casesDone + 1);
+          if (line.caseIndex + 1 < ids.length) progress(line.caseIndex + 1, false);
         },
       );
-      // Cases the pair never reached (it failed) are done too, as failed runs.
-      casesDone = doneBefore + group.caseIds.length;
-      // An interrupted pair's results are not a measurement: drop them.
-      if (io.signal.aborted) return;
+      casesDone = doneBefore + ids.length;
       const byIndex = new Map(outcome.lines.map((l) => [l.caseIndex, l]));
-      group.caseIds.forEach((id, caseIndex) => {
-        const line = byIndex.get(caseIndex);
-        const result: RunResult = line
-          ? runFromLine(run, line, outcome.failure)
-          : { run, status: 'failed', reason: outcome.failure ?? 'the client printed no result for this case' };
-        if (line?.limits) limitsByCase.set(id, line.limits);
-        runsByCase.set(id, [...(runsByCase.get(id) ?? []), result]);
+      if (io.signal.aborted) {
+        // Interrupted: a case whose line came before the Ctrl-C is a whole measurement and is
+        // kept; a failed line may be the interrupt itself (the peer killed first), so it goes
+        // with the case in flight and the cases never reached.
+        ids.forEach((id, i) => {
+          const line = byIndex.get(i);
+          if (line && line.status !== 'failed') record(id, runFromLine(run, line, undefined));
+        });
+        return [];
+      }
+      const firstMissing = ids.findIndex((_, i) => !byIndex.has(i));
+      if (firstMissing < 0) {
+        // Every case has its line; a pair failure (a side exited badly afterwards) goes onto the failed ones.
+        ids.forEach((id, i) => {
+          const line = byIndex.get(i)!;
+          record(id, runFromLine(run, line, outcome.failure));
+          if (line.limits) limitsByCase.set(id, line.limits);
+        });
+        return [];
+      }
+      // The pair broke. The mechanism it broke in: the last case that printed, if it failed
+      // (the client saw its peer vanish), else the first case that never printed.
+      const last = firstMissing > 0 ? byIndex.get(firstMissing - 1) : undefined;
+      const culpritAt = last?.status === 'failed' ? firstMissing - 1 : firstMissing;
+      const culprit = mechanismLabel(matrix.cases[ids[culpritAt]!]!);
+      const retry: number[] = [];
+      ids.forEach((id, i) => {
+        const line = byIndex.get(i);
+        const ofCulprit = mechanismLabel(matrix.cases[id]!) === culprit;
+        if (line) {
+          record(id, runFromLine(run, line, i === culpritAt ? outcome.failure : undefined));
+          if (line.limits) limitsByCase.set(id, line.limits);
+        } else if (ofCulprit) {
+          // As with a pair of its own: a mechanism whose side crashed or hung fails the rest of its cases in this run.
+          record(id, { run, status: 'failed', reason: outcome.failure ?? 'the client printed no result for this case' });
+        } else {
+          retry.push(id);
+        }
       });
+      return retry;
+    };
+    /**
+     * One run of a group. Mechanisms take turns leading the pair from run to run, so what
+     * the order may do to a Node pair (the first mechanism warms the shared probe loop; later
+     * ones meet code V8 has seen other channels in) is spread over the runs instead of biasing
+     * one mechanism. A pair that breaks in one mechanism fails that mechanism's remaining
+     * cases; the other mechanisms' cases it never reached run in a fresh pair.
+     */
+    const runGroup = async (group: PairGroup, run: number): Promise<void> => {
+      let pending = rotateMechanisms(matrix, group.caseIds, run);
+      while (pending.length > 0 && !io.signal.aborted) pending = await runPairOver(group, pending, run);
     };
     outer: for (let run = 0; run < config.runs; run++) {
       for (const group of matrix.groups) {

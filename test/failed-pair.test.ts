@@ -101,3 +101,33 @@ test('a server that hangs (SIGSTOP) fails its case after the silence timeout and
   const stopped = execFileSync('ps', ['-eo', 'pid=,stat=']).toString().split('\n').filter((l) => /^\s*\d+\s+T/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
   assert.ok(!stopped.includes(stoppedPid!), 'the stopped server survived');
 });
+
+test('one pair runs every mechanism of a run; a server killed in one mechanism fails its cases and the rest run in a fresh pair', async () => {
+  const config = parseRunArgs([
+    '--placement', 'process', '--runtime', 'node', '--mechanisms', 'tcp,uds,fifo', '--sizes', '64', '--probes', 'latency,throughput',
+    '--runs', '2', '--budget-ms', '1500', '--warmup-ms', '0', '--setup-timeout-ms', '2000',
+  ])!;
+  const pairStarts: string[] = [];
+  const suite = runSuite(config, { log: () => {}, signal: new AbortController().signal, progress: (p) => void (p.pairStart && pairStarts.push(p.label)) });
+  // Run 1 starts with tcp (run 2 with uds: the mechanisms take turns leading). Kill the server while tcp measures.
+  const killed = await onServer(() => true, async (pid) => {
+    await sleep(400);
+    process.kill(pid, 'SIGKILL');
+  });
+  assert.ok(killed, 'never saw a server process to kill');
+  const results = await suite;
+  const run = (mechanism: string, probe: string, i: number) => results.cases.find((c) => c.mechanism === mechanism && c.probe === probe)!.runs[i]!;
+  // tcp's cases of run 1 failed with the pair's story...
+  for (const probe of ['latency', 'throughput']) {
+    assert.equal(run('tcp', probe, 0).status, 'failed', `tcp ${probe} run 1`);
+    assert.match(run('tcp', probe, 0).reason ?? '', /the server was killed by SIGKILL/);
+  }
+  // ...while uds and fifo, which that pair never reached, ran in a fresh pair and succeeded, as did all of run 2.
+  for (const mechanism of ['uds', 'fifo']) {
+    for (const probe of ['latency', 'throughput']) assert.equal(run(mechanism, probe, 0).status, 'ok', `${mechanism} ${probe} run 1: ${run(mechanism, probe, 0).reason}`);
+  }
+  for (const c of results.cases) assert.equal(c.runs[1]?.status, 'ok', `${c.mechanism} ${c.probe} run 2: ${c.runs[1]?.reason}`);
+  // Three pairs in all: run 1's, its fresh pair for uds and fifo, and one for the whole of run 2 (led by uds).
+  assert.deepEqual(pairStarts.map((l) => l.replace(/ .*run (\d)\/2$/, ' run $1')), ['tcp run 1', 'uds run 1', 'uds run 2']);
+  assert.deepEqual(stillRunning([...seen]), [], 'probe processes survived');
+});

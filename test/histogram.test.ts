@@ -15,6 +15,7 @@ import {
   mergeHistograms,
   newHistogram,
   summarizeHistogram,
+  summarizePairs,
 } from '../core/histogram.js';
 import { aggregateCase, percentileBacked, samplesToBack } from '../core/stats.js';
 import type { RunResult } from '../core/results.js';
@@ -64,6 +65,24 @@ test('LatencyRecorder puts 200,000 random values (1 ns to 10 s, log-uniform) in 
   assert.deepEqual(pairs.pairs, hdrPairs(reference));
   const rebuilt = histogramFromPairs(pairs);
   for (const p of [1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100]) assert.equal(rebuilt.getValueAtPercentile(p), reference.getValueAtPercentile(p), `p${p}`);
+});
+
+test("the probes' summary straight from the buckets (summarizePairs) equals hdr-histogram-js's on random distributions", () => {
+  const next = rng(20261202);
+  const shapes: Array<[string, () => number]> = [
+    ['log-uniform 1 ns to 10 s', () => Math.exp(next() * Math.log(1e10)) + 1],
+    ['a 30 us round trip with a long tail', () => 30_000 * (1 + 0.05 * next()) + (next() < 0.01 ? 5e6 * next() : 0)],
+    ['a few values', () => [1, 700, 2047, 2048][Math.floor(next() * 4)]!],
+  ];
+  for (const [name, draw] of shapes) {
+    for (const samples of [1, 7, 1000, 50_000]) {
+      const recorder = new LatencyRecorder();
+      for (let i = 0; i < samples; i++) recorder.record(draw());
+      const pairs = recorder.pairs();
+      assert.deepEqual(summarizePairs(pairs), summarizeHistogram(histogramFromPairs(pairs)), `${name}, ${samples} samples`);
+    }
+  }
+  assert.throws(() => summarizePairs({ sigDigits: 3, pairs: [] }), /no samples/);
 });
 
 test('LatencyRecorder: fractional and out-of-range values are clamped as the contract says; reset empties it', () => {

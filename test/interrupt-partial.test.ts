@@ -21,7 +21,7 @@ function runDirs(): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith('podipc-') && !n.includes('test'));
 }
 
-/** Start `podipc run` on two mechanisms, one pair each per run; stderr is collected. */
+/** Start `podipc run` on two mechanisms (one pair runs both, in turn); stderr is collected. */
 function startRun(out: string): { child: ChildProcess; stderr: () => string } {
   const child = spawn(process.execPath, [CLI, 'run', '--placement', 'process', '--runtime', 'node', '--mechanisms', 'tcp,uds', '--sizes', '64', '--probes', 'latency', '--runs', '2', '--warmup-ms', '0', '--budget-ms', '1500', '--out', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,25 +37,25 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   assert.ok(ok(), `timed out waiting for ${what}`);
 }
 
-test('Ctrl-C after the first pair: the finished case is written, marked interrupted, and re-renders with a banner', async () => {
+test('Ctrl-C after the first case: the finished case is written, marked interrupted, and re-renders with a banner', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'podipc-int-partial-test-'));
   const out = join(dir, 'out');
   const before = new Set(runDirs());
   try {
     const run = startRun(out);
-    // Not a TTY: one progress line per pair. The second pair starting means the first finished.
-    await until('the second pair to start', () => /^\[2\/4\] uds latency 64 B same-pod, run 1\/2/m.test(run.stderr()));
-    await until('the second pair\'s probes', () => ownedProbePids(run.child.pid!).length >= 2);
+    // Not a TTY: one progress line per mechanism of a pair. uds starting means tcp's case finished.
+    await until('the second mechanism to start', () => /^\[2\/4\] uds latency 64 B same-pod, run 1\/2/m.test(run.stderr()));
+    await until('the pair\'s probes', () => ownedProbePids(run.child.pid!).length >= 2);
     const probes = ownedProbePids(run.child.pid!);
     run.child.kill('SIGINT');
     const [code] = (await once(run.child, 'exit')) as [number | null];
     assert.equal(code, 130, run.stderr());
-    assert.match(run.stderr(), /SIGINT: stopping after this pair/);
+    assert.match(run.stderr(), /SIGINT: stopping the case running now/);
     assert.match(run.stderr(), /interrupted: the results hold the cases finished before Ctrl-C, marked "interrupted": true/);
 
     const results = await readResultFile(join(out, 'results.json'));
     assert.equal(results.interrupted, true);
-    assert.deepEqual(results.cases.map((c) => `${c.mechanism} ${c.runs.length} ${c.status}`), ['tcp 1 ok'], 'the finished pair only; the interrupted one is dropped');
+    assert.deepEqual(results.cases.map((c) => `${c.mechanism} ${c.runs.length} ${c.status}`), ['tcp 1 ok'], 'the finished case only; the one in flight is dropped');
     assert.deepEqual(stillRunning(probes), [], 'probe processes survived the Ctrl-C');
     assert.deepEqual(runDirs().filter((n) => !before.has(n)), [], 'the run left its temp dir');
 

@@ -30,7 +30,7 @@ const OPEN = { runTag: 'k8s001', sysvSlot: 4, resources: {}, log: () => {} };
 const SETTINGS = { image: 'registry.example/podipc-probe:0.1.0', pullPolicy: 'IfNotPresent' as const, raiseIpcLimits: false };
 
 function spec(topology: PairSpec['topology']): PairSpec {
-  return { mechanism: 'tcp', variant: undefined, runtime: 'node', topology, run: 0, cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }], budget: { warmupMs: 1, warmupRoundTrips: 0, measureMs: 5, setupTimeoutMs: 5000 } };
+  return { runtime: 'node', topology, run: 0, cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }], budget: { warmupMs: 1, warmupRoundTrips: 0, measureMs: 5, setupTimeoutMs: 5000 } };
 }
 
 test('flags: --placement k8s needs --context; --context and --node-* belong to k8s; node names are checked', () => {

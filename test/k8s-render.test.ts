@@ -50,14 +50,12 @@ const BASE: RenderOptions = {
 
 function spec(mechanism: string, variant: string | undefined, topology: PairSpec['topology']): PairSpec {
   return {
-    mechanism,
-    variant,
     runtime: 'node',
     topology,
     run: 0,
     cases: [
-      { caseIndex: 0, probe: 'latency', messageBytes: 64 },
-      { caseIndex: 1, probe: 'throughput', messageBytes: 1_048_576 },
+      { caseIndex: 0, mechanism, ...(variant ? { variant } : {}), probe: 'latency', messageBytes: 64 },
+      { caseIndex: 1, mechanism, ...(variant ? { variant } : {}), probe: 'throughput', messageBytes: 1_048_576 },
     ],
     budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 40, setupTimeoutMs: 10_000 },
   };

@@ -29,12 +29,10 @@ const OPTS: RenderOptions = {
 };
 
 const SPEC: PairSpec = {
-  mechanism: 'tcp',
-  variant: undefined,
   runtime: 'node',
   topology: 'same-pod',
   run: 0,
-  cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
+  cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }],
   budget: { warmupMs: 1, warmupRoundTrips: 0, measureMs: 5, setupTimeoutMs: 1000 },
 };
 
@@ -64,7 +62,7 @@ test('every pod of the full matrix (both topologies, every option) meets restric
 });
 
 test('raised IPC limits are the only exception, and the pod names it with the reason', () => {
-  const pod = renderPair({ spec: { ...SPEC, mechanism: 'mq-posix' }, requires: ['ipc-namespace'] }, { ...OPTS, ipcLimits: RAISED_IPC_LIMITS }).serverObjects[0] as IPod;
+  const pod = renderPair({ spec: { ...SPEC, cases: SPEC.cases.map((c) => ({ ...c, mechanism: 'mq-posix' })) }, requires: ['ipc-namespace'] }, { ...OPTS, ipcLimits: RAISED_IPC_LIMITS }).serverObjects[0] as IPod;
   assert.deepEqual(rulesBroken(pod), ['sysctls']);
   assert.deepEqual([...declaredExceptions(pod)], ['sysctls']);
   assert.match(pod.metadata!.annotations![EXCEPTION_ANNOTATION]!, /fs\.mqueue\.msgsize_max=1048576.*allowedUnsafeSysctls/);

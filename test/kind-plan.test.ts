@@ -49,15 +49,13 @@ const OPTS: RenderOptions = {
 
 function spec(topology: PairSpec['topology'], mechanism = 'tcp'): PairSpec {
   return {
-    mechanism,
-    variant: undefined,
     runtime: 'node',
     topology,
     run: 1,
     cases: [
-      { caseIndex: 0, probe: 'latency', messageBytes: 64 },
-      { caseIndex: 1, probe: 'throughput', messageBytes: 1024 },
-      { caseIndex: 2, probe: 'latency', messageBytes: 65536 },
+      { caseIndex: 0, mechanism, probe: 'latency', messageBytes: 64 },
+      { caseIndex: 1, mechanism, probe: 'throughput', messageBytes: 1024 },
+      { caseIndex: 2, mechanism, probe: 'latency', messageBytes: 65536 },
     ],
     budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 60, setupTimeoutMs: 10_000 },
   };

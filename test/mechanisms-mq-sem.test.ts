@@ -15,7 +15,7 @@ import type { LedgerEntry } from '../bench/ipc-names.js';
 import { describeIpcObject, ipcObjectExists } from './helpers/ipc.js';
 import { sweepLedger } from '../bench/native/ledger.js';
 import { readSysctl } from '../bench/native/limits.js';
-import { extractProbeLines, PROTOCOL_VERSION, type Plan, type ProbeLine } from '../core/protocol.js';
+import { extractProbeLines, PROTOCOL_VERSION, type Plan, type PlanCase, type ProbeLine } from '../core/protocol.js';
 import { caseKey } from '../core/results.js';
 import { assertCaseSane, runOnProcess, watchLedgers } from './helpers/suite.js';
 
@@ -65,7 +65,7 @@ test('mq-posix, mq-sysv and sem through both probes: ok or the documented skip, 
 });
 
 /** Run one pair of probes by hand (no harness, so no harness sweep): what close() leaves is what remains. */
-async function runPairByHand(mechanism: string, cases: Plan['cases'], root: string, runTag: string, sysvSlot: number): Promise<ProbeLine[]> {
+async function runPairByHand(mechanism: string, cases: Array<Omit<PlanCase, 'mechanism'>>, root: string, runTag: string, sysvSlot: number): Promise<ProbeLine[]> {
   const shared = join(root, 'shared');
   const disk = join(root, 'disk');
   mkdirSync(shared, { recursive: true });
@@ -75,10 +75,9 @@ async function runPairByHand(mechanism: string, cases: Plan['cases'], root: stri
     const p: Plan = {
       protocolVersion: PROTOCOL_VERSION,
       role,
-      mechanism,
       topology: 'same-pod',
       run: 0,
-      cases,
+      cases: cases.map((c) => ({ ...c, mechanism })),
       budget: { warmupMs: 10, warmupRoundTrips: 0, measureMs: 40, setupTimeoutMs: 10_000 },
       dirs: { shared, disk },
       net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
@@ -116,7 +115,7 @@ for (const mechanism of MECHANISMS) {
     const ledger = join(root, 'shared', 'ipc-ledger.jsonl');
     const runTag = `mq${Math.random().toString(36).slice(2, 8)}`;
     try {
-      const cases: Plan['cases'] = [
+      const cases: Array<Omit<PlanCase, 'mechanism'>> = [
         { caseIndex: 0, probe: 'latency', messageBytes: 64 },
         ...(mechanism === 'sem' ? [] : [{ caseIndex: 1, probe: 'throughput' as const, messageBytes: ABOVE_LIMIT }]),
       ];

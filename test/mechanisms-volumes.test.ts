@@ -131,12 +131,11 @@ test('both sides of a real process pair leave the volumes empty: no FIFOs, no ca
       const plan = (role: Role): Plan => ({
         protocolVersion: PROTOCOL_VERSION,
         role,
-        mechanism,
         topology: 'same-pod',
         run: 0,
         cases: [
-          { caseIndex: 0, probe: 'latency', messageBytes: 64 },
-          { caseIndex: 1, probe: 'throughput', messageBytes: 65536 },
+          { caseIndex: 0, mechanism, probe: 'latency', messageBytes: 64 },
+          { caseIndex: 1, mechanism, probe: 'throughput', messageBytes: 65536 },
         ],
         budget: { warmupMs: 5, warmupRoundTrips: 0, measureMs: 30, setupTimeoutMs: 10_000 },
         dirs: { shared, disk: pod.disk, tmpfs: pod.tmpfs },

@@ -15,10 +15,9 @@ function plan(overrides: Record<string, unknown> = {}): Record<string, unknown> 
   return {
     protocolVersion: PROTOCOL_VERSION,
     role: 'client',
-    mechanism: 'tcp',
     topology: 'same-pod',
     run: 0,
-    cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
+    cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }],
     budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 10, setupTimeoutMs: 100 },
     dirs: { shared: '/nonexistent-podipc', disk: '/nonexistent-podipc' },
     net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
@@ -53,7 +52,7 @@ test('a plan of another protocol version is refused naming both versions and the
 });
 
 test('a mechanism the native probe does not implement is refused naming --list and the node runtime (exit 2)', () => {
-  const r = probe(plan({ mechanism: 'ws' }));
+  const r = probe(plan({ cases: [{ caseIndex: 0, mechanism: 'ws', probe: 'latency', messageBytes: 64 }] }));
   assert.equal(r.status, 2);
   assert.match(r.stderr, /does not implement 'ws' \(podipc_probe --list shows what it does\); run it with the node runtime/);
 });
@@ -61,8 +60,11 @@ test('a mechanism the native probe does not implement is refused naming --list a
 test('a bad field is refused naming the field, as the Node schema does (exit 2)', () => {
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 0, setupTimeoutMs: 100 } }, /budget\.measureMs: Number must be greater than 0/],
-    [{ cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 8 }] }, /cases\.0\.messageBytes: Number must be greater than or equal to 32/],
-    [{ cases: [{ caseIndex: 0, probe: 'pingpong', messageBytes: 64 }] }, /cases\.0\.probe: Invalid enum value/],
+    [{ cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 8 }] }, /cases\.0\.messageBytes: Number must be greater than or equal to 32/],
+    [{ cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'pingpong', messageBytes: 64 }] }, /cases\.0\.probe: Invalid enum value/],
+    [{ cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }] }, /cases\.0\.mechanism: Required/],
+    [{ cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64, warmupRoundTrips: -1 }] }, /cases\.0\.warmupRoundTrips: Number must be greater than or equal to 0/],
+    [{ cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }, { caseIndex: 0, mechanism: 'uds', probe: 'latency', messageBytes: 64 }] }, /cases: every case needs its own caseIndex/],
     [{ role: 'both' }, /role: Invalid enum value/],
     [{ ipc: { runTag: 'NO!', sysvSlot: 1 } }, /ipc\.runTag/],
     [{ net: undefined }, /net: Required/],

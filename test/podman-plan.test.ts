@@ -23,13 +23,11 @@ const engine = { id: 'podman' as const, command: ['podman'], env: {} };
 const TAG = 't3st';
 const render = (o: Partial<RenderOptions> = {}): RenderOptions => ({ ...DEFAULT_RENDER_OPTIONS, runTag: TAG, sysvSlot: 7, ...o });
 const spec = (mechanism: string, topology: PairSpec['topology'], variant?: string): PairSpec => ({
-  mechanism,
-  variant,
   runtime: 'node',
   topology,
   run: 0,
   // Enough cases that the rendered case list is longer than podman's annotation limit.
-  cases: [64, 1024, 16_384, 262_144, 1_048_576].map((messageBytes, caseIndex) => ({ caseIndex, probe: 'latency' as const, messageBytes })),
+  cases: [64, 1024, 16_384, 262_144, 1_048_576].map((messageBytes, caseIndex) => ({ caseIndex, mechanism, ...(variant ? { variant } : {}), probe: 'latency' as const, messageBytes })),
   budget: { warmupMs: 10, warmupRoundTrips: 10, measureMs: 40, setupTimeoutMs: 10_000 },
 });
 const viaVolume: AdaptOptions = { runTag: TAG, tmpfs: { via: 'tmpfs-volume' }, sysctls: { via: 'containers.conf' } };

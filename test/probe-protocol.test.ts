@@ -1,10 +1,10 @@
 /** The probe protocol: plans and result lines are validated where they are read. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractProbeLines, formatProbeLine, parsePlan, type ProbeLine } from '../core/protocol.js';
+import { extractProbeLines, formatProbeLine, parsePlan, PROTOCOL_VERSION, type ProbeLine } from '../core/protocol.js';
 
 const line: ProbeLine = {
-  protocolVersion: 2,
+  protocolVersion: PROTOCOL_VERSION,
   caseIndex: 0,
   mechanism: 'tcp',
   probe: 'latency',
@@ -36,7 +36,7 @@ test('a result line of another protocol version is rejected', () => {
 
 test('a plan missing its budget is rejected naming the field', () => {
   assert.throws(
-    () => parsePlan({ protocolVersion: 2, role: 'client', mechanism: 'tcp', topology: 'same-pod', run: 0, cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }] }),
+    () => parsePlan({ protocolVersion: PROTOCOL_VERSION, role: 'client', topology: 'same-pod', run: 0, cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }] }),
     /invalid probe plan: budget/,
   );
 });

@@ -24,7 +24,7 @@ test('one case per rate and one search per size and runtime; plan cases carry th
   const keys = matrix.cases.map((c) => caseKey(c.search ? { ...c, p99BudgetNs: c.search.p99BudgetNs } : c));
   assert.equal(new Set(keys).size, keys.length, 'every case has its own key');
   const group = matrix.groups.find((g) => g.runtime === 'node')!;
-  const plan = planCases(matrix, group);
+  const plan = planCases(matrix, group.caseIds, { warmupRoundTrips: 100 });
   assert.deepEqual(
     plan.filter((c) => c.probe === 'rate' && c.messageBytes === 64).map((c) => c.ratePerSec ?? c.search),
     [1000, 10000, SEARCH],

@@ -13,10 +13,9 @@ function plan(c: Record<string, unknown>): Record<string, unknown> {
   return {
     protocolVersion: PROTOCOL_VERSION,
     role: 'client',
-    mechanism: 'tcp',
     topology: 'same-pod',
     run: 0,
-    cases: [{ caseIndex: 0, messageBytes: 64, ...c }],
+    cases: [{ caseIndex: 0, mechanism: 'tcp', messageBytes: 64, ...c }],
     budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 10, setupTimeoutMs: 100 },
     dirs: { shared: '/nonexistent-podipc', disk: '/nonexistent-podipc' },
     net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },
@@ -54,6 +53,6 @@ test('fixed-rate, burst, search and stall cases parse', () => {
     { probe: 'rate', search: SEARCH },
     { probe: 'rate', ratePerSec: 1000, stall: { everyMs: 100, pauseMs: 5 } },
   ]) {
-    assert.deepEqual(parsePlan(plan(c)).cases[0], { caseIndex: 0, messageBytes: 64, ...c });
+    assert.deepEqual(parsePlan(plan(c)).cases[0], { caseIndex: 0, mechanism: 'tcp', messageBytes: 64, ...c });
   }
 });

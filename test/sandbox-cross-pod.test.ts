@@ -72,8 +72,8 @@ test('cross-pod tcp bytes cross the veth pair; same-pod tcp bytes do not', { ski
   const dev = env.sandbox.crossPodLink.server.interface;
   const messageBytes = 64 * 1024;
   const spec = (topology: 'same-pod' | 'cross-pod') => ({
-    mechanism: 'tcp', variant: undefined, runtime: 'node' as const, topology, run: 0,
-    cases: [{ caseIndex: 0, probe: 'throughput' as const, messageBytes }],
+    runtime: 'node' as const, topology, run: 0,
+    cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'throughput' as const, messageBytes }],
     budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 50, setupTimeoutMs: 10_000 },
   });
   try {

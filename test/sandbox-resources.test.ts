@@ -58,8 +58,8 @@ test('--cpu-limit, --pin and --memory land in each container cgroup, and the pro
 
     const outcome = await session.runPair(
       {
-        mechanism: 'tcp', variant: undefined, runtime: 'node', topology: 'same-pod', run: 0,
-        cases: [{ caseIndex: 0, probe: 'latency', messageBytes: 64 }],
+        runtime: 'node', topology: 'same-pod', run: 0,
+        cases: [{ caseIndex: 0, mechanism: 'tcp', probe: 'latency', messageBytes: 64 }],
         budget: { warmupMs: 0, warmupRoundTrips: 0, measureMs: 200, setupTimeoutMs: 10_000 },
       },
       new AbortController().signal,

@@ -25,7 +25,7 @@
 import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel, FrameSink } from '../mechanism.js';
-import { histogramFromPairs, LatencyRecorder, summarizeHistogram } from '../../core/histogram.js';
+import { LatencyRecorder, summarizePairs } from '../../core/latency-recorder.js';
 import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
@@ -315,7 +315,7 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   if (samples === 0) throw new Error(`no round trip of the measured phase was answered (${lost} of ${sent} lost)`);
   const latencyHistogram = rt.recorder.pairs();
   return {
-    latencyNs: summarizeHistogram(histogramFromPairs(latencyHistogram)),
+    latencyNs: summarizePairs(latencyHistogram),
     samples,
     latencyHistogram,
     cpu: {

@@ -26,7 +26,7 @@
 import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import { clientBehind, intendedSendNs, nextSearchRate, sustainableRate, sustains } from '../../core/rate.js';
-import { histogramFromPairs, LatencyRecorder, summarizeHistogram } from '../../core/histogram.js';
+import { LatencyRecorder, summarizePairs } from '../../core/latency-recorder.js';
 import type { LatencyHistogramPairs, LatencyNs, PlanCase, RateStep } from '../../core/protocol.js';
 import type { Channel, FrameSink } from '../mechanism.js';
 import { nowNs, yieldToEventLoop } from '../clock.js';
@@ -317,7 +317,7 @@ interface WindowResult {
 }
 
 function summary(pairs: LatencyHistogramPairs): LatencyNs {
-  return summarizeHistogram(histogramFromPairs(pairs));
+  return summarizePairs(pairs);
 }
 
 const EMPTY_SUMMARY: LatencyNs = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, stddev: 0 };

@@ -17,7 +17,7 @@ import { THIS_CHECKOUT } from './podipc-cli.js';
 export interface PairOptions {
   mechanism: string;
   variant?: string;
-  cases: PlanCase[];
+  cases: Array<Omit<PlanCase, 'mechanism' | 'variant'>>;
   budget: Plan['budget'];
   /** Extra node flags for both sides (e.g. --trace-opt). */
   nodeFlags?: string[];
@@ -38,11 +38,9 @@ export async function runProbePair(o: PairOptions): Promise<ProbeLine[]> {
   const plan = (role: 'server' | 'client'): Plan => ({
     protocolVersion: PROTOCOL_VERSION,
     role,
-    mechanism: o.mechanism,
-    ...(o.variant ? { variant: o.variant } : {}),
     topology: 'same-pod',
     run: 0,
-    cases: o.cases,
+    cases: o.cases.map((c) => ({ ...c, mechanism: o.mechanism, ...(o.variant ? { variant: o.variant } : {}) })),
     budget: o.budget,
     dirs: { shared, disk, tmpfs: '/dev/shm' },
     net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 },

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   for (const runtime of runtimes) {
     for (const m of MECHANISMS) {
       const label = m.variant ? `${m.mechanism}/${m.variant}` : m.mechanism;
-      const cases: PlanCase[] = [
+      const cases: Array<Omit<PlanCase, 'mechanism' | 'variant'>> = [
         ...rates.map((ratePerSec, caseIndex) => ({ caseIndex, probe: 'rate' as const, messageBytes: 64, ratePerSec })),
         { caseIndex: rates.length, probe: 'rate', messageBytes: 64, search: { p99BudgetNs: budgetUs * 1000, startRatePerSec: 1000, maxRatePerSec: 1_000_000 } },
       ];

@@ -64,7 +64,7 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)] } : undefined;
   const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: flags.runtime, ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
-    const spec: PairSpec = { mechanism: group.mechanism, variant: group.variant, runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group), budget };
+    const spec: PairSpec = { runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group.caseIds, budget), budget };
     return pairInput(spec);
   });
   return {

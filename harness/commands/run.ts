@@ -71,7 +71,7 @@ function progressPrinter(): { update: (p: Progress) => void; done: () => void } 
   const tty = err.isTTY;
   return {
     update(p) {
-      if (!tty && !p.pairStart) return;
+      if (!tty && !p.mechanismStart) return;
       const eta = p.remainingMs === undefined ? '' : `, ~${formatDuration(p.remainingMs)} left`;
       const text = `[${p.casesDone + 1}/${p.casesTotal}] ${p.label} (${formatDuration(p.elapsedMs)} elapsed${eta})`;
       if (tty) err.write(`\r\x1b[K${text.slice(0, (err.columns || 120) - 1)}`);
@@ -99,7 +99,7 @@ async function run(flags: Parameters<typeof runConfigFrom>[0], io: CommandIo): P
       void killAllPairs().finally(() => process.exit(130));
       return;
     }
-    io.stderr(`\npodipc: ${signal}: stopping after this pair, cleaning up and writing the cases finished so far (press Ctrl-C again to force)\n`);
+    io.stderr(`\npodipc: ${signal}: stopping the case running now, cleaning up and writing the cases finished so far (press Ctrl-C again to force)\n`);
     controller.abort();
     void killAllPairs();
   };

@@ -18,7 +18,7 @@ import { requirementsOf } from '../../bench/mechanism.js';
 import { findMechanism } from '../../bench/registry.js';
 import type { Plan } from '../../core/protocol.js';
 import { REQUIREMENT_INFO, type Requirement } from '../../core/requirements.js';
-import { sidePlans, type PairSpec } from '../plan.js';
+import { sidePlans, soleMechanism, type PairSpec } from '../plan.js';
 import { runtimes } from '../runtimes/index.js';
 import { DEFAULT_IMAGE, LABEL, labelValue, namespaceName, pairId } from './names.js';
 import { EXCEPTION_ANNOTATION, PROFILE_ANNOTATION, undeclaredViolations } from './pod-security.js';
@@ -92,6 +92,7 @@ export const DEFAULT_RENDER_OPTIONS: Omit<RenderOptions, 'runTag' | 'sysvSlot'> 
 };
 
 /** A pair and what its mechanism requires (from the registry), the renderer's input. */
+/** A pair to render: a pod is specced for one mechanism (placements that render pods say `pairScope: 'mechanism'`). */
 export interface PairInput {
   spec: PairSpec;
   requires: readonly Requirement[];
@@ -99,9 +100,15 @@ export interface PairInput {
 
 /** The renderer's input for a pair, its requirements from the mechanism registry. */
 export function pairInput(spec: PairSpec): PairInput {
-  const mech = findMechanism(spec.mechanism);
-  if (!mech) throw new Error(`no mechanism '${spec.mechanism}' in the registry`);
-  return { spec, requires: requirementsOf(mech, spec.variant) };
+  const { mechanism, variant } = soleMechanism(spec);
+  const mech = findMechanism(mechanism);
+  if (!mech) throw new Error(`no mechanism '${mechanism}' in the registry`);
+  return { spec, requires: requirementsOf(mech, variant) };
+}
+
+/** The pair's id (and the stem of its pods' names). */
+function renderedPairId(spec: PairSpec): string {
+  return pairId({ ...soleMechanism(spec), runtime: spec.runtime, topology: spec.topology, run: spec.run });
 }
 
 export interface RenderedPair {
@@ -151,11 +158,12 @@ function baseLabels(opts: RenderOptions): Record<string, string> {
 }
 
 function pairLabels(spec: PairSpec, id: string, opts: RenderOptions): Record<string, string> {
+  const mechanism = soleMechanism(spec);
   return {
     ...baseLabels(opts),
     [LABEL.pair]: id,
-    [LABEL.mechanism]: labelValue(spec.mechanism),
-    ...(spec.variant ? { [LABEL.variant]: labelValue(spec.variant) } : {}),
+    [LABEL.mechanism]: labelValue(mechanism.mechanism),
+    ...(mechanism.variant ? { [LABEL.variant]: labelValue(mechanism.variant) } : {}),
     [LABEL.topology]: spec.topology,
     [LABEL.runtime]: spec.runtime,
   };
@@ -308,7 +316,7 @@ function sharedPlanParts(opts: RenderOptions, withMemory: boolean): Pick<Plan, '
 
 function renderSamePod(input: PairInput, opts: RenderOptions): RenderedPair {
   const { spec, requires } = input;
-  const id = pairId(spec);
+  const id = renderedPairId(spec);
   // Same pod: one network namespace, so loopback and an ephemeral port found via the
   // rendezvous file on the shared emptyDir, exactly as in the process placement.
   const plans = sidePlans(spec, { ...sharedPlanParts(opts, true), net: { listenHost: '127.0.0.1', connectHost: '127.0.0.1', port: 0 } });
@@ -358,7 +366,7 @@ function renderSamePod(input: PairInput, opts: RenderOptions): RenderedPair {
 
 function renderCrossPod(input: PairInput, opts: RenderOptions): RenderedPair {
   const { spec, requires } = input;
-  const id = pairId(spec);
+  const id = renderedPairId(spec);
   const serverPod = `${id}-server`;
   const clientPod = `${id}-client`;
   const service = `${id}-server`;

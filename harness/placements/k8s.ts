@@ -26,6 +26,7 @@ export const k8sPlacement: Placement = {
     // CPU numbers are the kubelet's to choose (static CPU manager), not podipc's.
     resourceControls: { cpuLimit: true, pin: false, memory: true },
     probeSource: 'image',
+    pairScope: 'mechanism',
   },
   async check() {
     return availability(process.env);

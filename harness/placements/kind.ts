@@ -24,6 +24,7 @@ export const kindPlacement: Placement = {
     // CPU manager gives Guaranteed pods exclusive cores of its own choosing.
     resourceControls: { cpuLimit: true, pin: false, memory: true },
     probeSource: 'image',
+    pairScope: 'mechanism',
   },
   async check() {
     const settings = kindSettings(process.env);

@@ -37,6 +37,7 @@ export const podmanPlacement: Placement = {
     // way to choose CPUs (no cpuset from a pod spec).
     resourceControls: { cpuLimit: true, pin: false, memory: true },
     probeSource: 'image',
+    pairScope: 'mechanism',
   },
   async check() {
     return availability(process.env);

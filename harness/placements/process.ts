@@ -170,6 +170,7 @@ export const processPlacement: Placement = {
     provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': [] },
     resourceControls: { cpuLimit: false, pin: false, memory: false },
     probeSource: 'host',
+    pairScope: 'all',
   },
   async check() {
     return runtimes.node.availability();

@@ -9,11 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProbeLine } from '../../core/protocol.js';
+import { mechanismLabel } from '../../core/vocabulary.js';
 import type { Requirement } from '../../core/requirements.js';
 import type { PlacementFacts } from '../../core/results.js';
 import type { Availability } from '../availability.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { sidePlans, type PairSpec } from '../plan.js';
+import { pairMechanisms, sidePlans, type PairSpec } from '../plan.js';
 import { runtimes } from '../runtimes/index.js';
 import type { Runtime } from '../runtimes/runtime.js';
 import { hostBuildLacks, hostRuntimeAvailability } from './host-build.js';
@@ -155,7 +156,7 @@ class SandboxSession implements PlacementSession {
       // A pair that completed should have closed its channels; a killed one could not.
       if (total > 0 && outcome && !outcome.failure) {
         this.options.log(
-          `warning: ${spec.mechanism}${spec.variant ? `/${spec.variant}` : ''} left ${left.devShm} /dev/shm file(s), ${left.posixMq} POSIX queue(s) and ${left.sysv} SysV object(s) in pod ${pod.layout.name}; removed them`,
+          `warning: ${pairMechanisms(spec).map(mechanismLabel).join(', ')} left ${left.devShm} /dev/shm file(s), ${left.posixMq} POSIX queue(s) and ${left.sysv} SysV object(s) in pod ${pod.layout.name}; removed them`,
         );
       }
     }
@@ -280,6 +281,7 @@ export const sandboxPlacement: Placement = {
     provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
     resourceControls: { cpuLimit: true, pin: true, memory: true },
     probeSource: 'host',
+    pairScope: 'all',
   },
   async check() {
     cachedCheck = await checkSandbox();

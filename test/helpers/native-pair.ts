@@ -30,7 +30,7 @@ export interface PairOptions {
   client: Runtime;
   mechanism: string;
   variant?: string;
-  cases: Array<Omit<PlanCase, 'caseIndex'>>;
+  cases: Array<Omit<PlanCase, 'caseIndex' | 'mechanism' | 'variant'>>;
   budget?: Partial<{ warmupMs: number; warmupRoundTrips: number; measureMs: number; setupTimeoutMs: number }>;
   /** Called with the pair's directory once both sides are started (to find or kill them). */
   whileRunning?: (pairDir: string) => Promise<void>;
@@ -91,13 +91,11 @@ async function preparePair(o: PairOptions): Promise<{ dir: string; spec: PairSpe
   await mkdir(disk);
   const budget = { warmupMs: 5, warmupRoundTrips: 20, measureMs: 40, setupTimeoutMs: 3000, ...o.budget };
   const spec: PairSpec = {
-    mechanism: o.mechanism,
-    variant: o.variant,
     // Which runtime runs each side is this helper's business (sideCommand); the spec's is the client's.
     runtime: o.client,
     topology: 'same-pod',
     run: 0,
-    cases: o.cases.map((c, caseIndex) => ({ caseIndex, ...c })),
+    cases: o.cases.map((c, caseIndex) => ({ caseIndex, mechanism: o.mechanism, ...(o.variant ? { variant: o.variant } : {}), ...c })),
     budget,
   };
   const plans = sidePlans(spec, {

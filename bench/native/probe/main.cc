@@ -54,7 +54,7 @@ void WriteBase(JsonWriter& w, const Plan& plan, const Mechanism& mech, const Pla
   w.Key("protocolVersion").Number(kProtocolVersion);
   w.Key("caseIndex").Uint(c.caseIndex);
   w.Key("mechanism").String(mech.id);
-  if (plan.variant) w.Key("variant").String(*plan.variant);
+  if (c.variant) w.Key("variant").String(*c.variant);
   w.Key("probe").String(ProbeName(c.probe));
   w.Key("messageBytes").Uint(c.messageBytes);
   // A rate case's identity (its key in results.json) is on every line, skipped and failed too.
@@ -180,7 +180,7 @@ struct ChannelGuard {
 // One case in the plan's role; the client's result line, or "" on the server.
 std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, LatencyHistogram& histogram, LatencyHistogram& service) {
   const bool client = plan.role == Role::kClient;
-  const std::string variant = plan.variant.value_or("");
+  const std::string variant = c.variant.value_or("");
   // The rate probe is an echo on a schedule: the mechanism's latency support decides it.
   const ProbeKind asProbe = c.probe == ProbeKind::kRate ? ProbeKind::kLatency : c.probe;
   if (c.probe == ProbeKind::kRate && std::find(mech.probes.begin(), mech.probes.end(), asProbe) == mech.probes.end()) {
@@ -203,7 +203,7 @@ std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, 
       Serve(*guard.ch, c.probe != ProbeKind::kThroughput, mech.lossy, plan.budget.setupTimeoutMs, c.stall ? &*c.stall : nullptr);
       return "";
     }
-    ProbeSettings s{c.messageBytes, plan.budget.warmupMs, plan.budget.warmupRoundTrips, plan.budget.measureMs,
+    ProbeSettings s{c.messageBytes, plan.budget.warmupMs, c.warmupRoundTrips.value_or(plan.budget.warmupRoundTrips), plan.budget.measureMs,
                     plan.budget.setupTimeoutMs, mech.lossy};
     if (c.probe == ProbeKind::kRate) {
       RateOutcome r = RateClient(*guard.ch, s, c, histogram, service);
@@ -292,15 +292,21 @@ int Main(int argc, char** argv) {
     planText = env;
   }
   Plan plan = ParsePlan(planText);
-  const Mechanism* mech = FindMechanism(plan.mechanism);
-  if (mech == nullptr) {
-    throw std::runtime_error("the native probe does not implement '" + plan.mechanism +
-                             "' (podipc_probe --list shows what it does); run it with the node runtime");
+  // Every mechanism checked before the first case runs: a plan this probe cannot finish is refused whole.
+  std::vector<const Mechanism*> mechs;
+  for (const PlanCase& c : plan.cases) {
+    const Mechanism* mech = FindMechanism(c.mechanism);
+    if (mech == nullptr) {
+      throw std::runtime_error("the native probe does not implement '" + c.mechanism +
+                               "' (podipc_probe --list shows what it does); run it with the node runtime");
+    }
+    mechs.push_back(mech);
   }
   // Allocated once for every case: recording a round trip never allocates.
   LatencyHistogram histogram, service;
-  for (const PlanCase& c : plan.cases) {
-    std::string line = RunCase(plan, *mech, c, histogram, service);
+  for (size_t i = 0; i < plan.cases.size(); i++) {
+    const PlanCase& c = plan.cases[i];
+    std::string line = RunCase(plan, *mechs[i], c, histogram, service);
     if (!line.empty() && !WriteAll(1, kResultLinePrefix + line + "\n")) {
       LogError("probe: cannot write the result line to stdout: " + ErrnoText(errno));
       return 1;

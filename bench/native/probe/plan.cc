@@ -89,8 +89,6 @@ Plan ParsePlan(const std::string& text) {
   if (role == "server") plan.role = Role::kServer;
   else if (role == "client") plan.role = Role::kClient;
   else Invalid("role", "Invalid enum value. Expected 'server' | 'client', received '" + role + "'");
-  plan.mechanism = RequireString(root, "mechanism", "");
-  plan.variant = OptionalString(root, "variant", "");
   plan.topology = RequireString(root, "topology", "");
   if (plan.topology != "same-pod" && plan.topology != "cross-pod") {
     Invalid("topology", "Invalid enum value. Expected 'same-pod' | 'cross-pod', received '" + plan.topology + "'");
@@ -106,12 +104,15 @@ Plan ParsePlan(const std::string& text) {
     if (!c.IsObject()) Invalid("cases." + std::to_string(i), "Expected object");
     PlanCase pc;
     pc.caseIndex = static_cast<uint32_t>(RequireInteger(c, "caseIndex", path, 0, 4294967295.0));
+    pc.mechanism = RequireString(c, "mechanism", path);
+    pc.variant = OptionalString(c, "variant", path);
     std::string probe = RequireString(c, "probe", path);
     if (probe == "latency") pc.probe = ProbeKind::kLatency;
     else if (probe == "throughput") pc.probe = ProbeKind::kThroughput;
     else if (probe == "rate") pc.probe = ProbeKind::kRate;
     else Invalid(path + "probe", "Invalid enum value. Expected 'latency' | 'throughput' | 'rate', received '" + probe + "'");
     pc.messageBytes = static_cast<uint32_t>(RequireInteger(c, "messageBytes", path, kMinMessageBytes, kMaxFrameBytes));
+    if (c.Get("warmupRoundTrips") != nullptr) pc.warmupRoundTrips = RequireInteger(c, "warmupRoundTrips", path, 0, 1e15);
     if (c.Get("ratePerSec") != nullptr) pc.ratePerSec = RequireNumber(c, "ratePerSec", path, 0, true);
     if (c.Get("burst") != nullptr) pc.burst = static_cast<uint32_t>(RequireInteger(c, "burst", path, 1, 1e6));
     if (c.Get("search") != nullptr) {
@@ -129,6 +130,9 @@ Plan ParsePlan(const std::string& text) {
     }
     if (pc.probe != ProbeKind::kRate && (pc.ratePerSec || pc.search || pc.burst)) {
       Invalid(path + "probe", std::string("ratePerSec, burst and search belong to 'rate' cases, not '") + probe + "'");
+    }
+    for (const PlanCase& earlier : plan.cases) {
+      if (earlier.caseIndex == pc.caseIndex) Invalid("cases", "every case needs its own caseIndex");
     }
     plan.cases.push_back(pc);
   }

@@ -11,8 +11,8 @@
 namespace podipc::probe {
 
 // The probe protocol version this probe speaks (core/protocol.ts PROTOCOL_VERSION; 2: frame
-// v2, budget.warmupRoundTrips, latencyHistogram on result lines).
-constexpr int kProtocolVersion = 2;
+// v2, budget.warmupRoundTrips, latencyHistogram on result lines; 3: mechanism and variant per case).
+constexpr int kProtocolVersion = 3;
 
 enum class Role { kServer, kClient };
 enum class ProbeKind { kLatency, kThroughput, kRate };
@@ -32,9 +32,15 @@ struct Stall {
 };
 
 struct PlanCase {
+  // Unique within the plan: the case's rendezvous and IPC names derive from it.
   uint32_t caseIndex;
+  // Protocol 3: each case names its mechanism, so one pair can run several in turn.
+  std::string mechanism;
+  std::optional<std::string> variant;
   ProbeKind probe;
   uint32_t messageBytes;
+  // This case's warm-up round trips (messages), in place of budget.warmupRoundTrips.
+  std::optional<uint64_t> warmupRoundTrips;
   // Rate cases: exactly one of a fixed rate and a search.
   std::optional<double> ratePerSec;
   std::optional<uint32_t> burst;
@@ -53,8 +59,6 @@ struct Budget {
 
 struct Plan {
   Role role;
-  std::string mechanism;
-  std::optional<std::string> variant;
   std::string topology;
   uint32_t run;
   std::vector<PlanCase> cases;
