@@ -2,7 +2,8 @@
  * The machinery of every event-driven channel: cutting a byte stream into frames
  * (FrameAssembler), handing frames to a listening probe or to `recv` (FrameQueue), and
  * sending on a Node stream socket without an event-loop turn per message (streamSender).
- * `socketChannel` puts them together for TCP and Unix sockets.
+ * `streamInbox` is the receiving half of any stream; `socketChannel` puts them together for
+ * TCP and Unix sockets.
  */
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -195,19 +196,30 @@ export function streamSender(stream: Writable, onError: (err: Error) => void): S
   };
 }
 
-export function socketChannel(socket: Socket, onClose: () => Promise<void> = async () => {}): Channel {
+/**
+ * The receiving half of a stream channel: the frames read from `stream`, cut by a
+ * FrameAssembler, in a FrameQueue. A desynchronised stream fails the queue and destroys the
+ * stream (nothing after it can be trusted); a stream error fails the queue. How the peer's
+ * end of the stream shows is the caller's to add (a socket closes, a FIFO reaches EOF).
+ */
+export function streamInbox(stream: Socket): FrameQueue {
   const assembler = new FrameAssembler();
   const queue = new FrameQueue();
   const deliver = (frame: Uint8Array): void => queue.deliver(frame);
-  socket.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     try {
       assembler.feed(chunk, deliver);
     } catch (err) {
       queue.fail(err as Error);
-      socket.destroy();
+      stream.destroy();
     }
   });
-  socket.on('error', (err) => queue.fail(err));
+  stream.on('error', (err) => queue.fail(err));
+  return queue;
+}
+
+export function socketChannel(socket: Socket, onClose: () => Promise<void> = async () => {}): Channel {
+  const queue = streamInbox(socket);
   socket.on('close', () => queue.fail(new Error('peer closed the connection')));
   const sender = streamSender(socket, (err) => queue.fail(err));
   let closed = false;
