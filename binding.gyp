@@ -39,7 +39,7 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["<!@(ls -1 bench/native/probe/*.cc bench/native/probe/mechanisms/*.cc)"],
+          "sources": ["bench/native/crc32c.cc", "<!@(ls -1 bench/native/probe/*.cc bench/native/probe/mechanisms/*.cc)"],
           "libraries": ["-lrt", "-lpthread"],
           "ldflags": ["-static-libstdc++", "-static-libgcc"]
         }, {

@@ -2,7 +2,8 @@
  * The machinery of every event-driven channel: cutting a byte stream into frames
  * (FrameAssembler), handing frames to a listening probe or to `recv` (FrameQueue), and
  * sending on a Node stream socket without an event-loop turn per message (streamSender).
- * `socketChannel` puts them together for TCP and Unix sockets.
+ * `streamInbox` and `streamChannel` make a channel of any stream (FIFOs); `socketChannel`
+ * puts them together for TCP and Unix sockets.
  */
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -195,36 +196,58 @@ export function streamSender(stream: Writable, onError: (err: Error) => void): S
   };
 }
 
-export function socketChannel(socket: Socket, onClose: () => Promise<void> = async () => {}): Channel {
+/**
+ * The receiving half of a stream channel: the frames read from `stream`, cut by a
+ * FrameAssembler, in a FrameQueue. A desynchronised stream fails the queue and destroys the
+ * stream (nothing after it can be trusted); a stream error fails the queue. How the peer's
+ * end of the stream shows is the caller's to add (a socket closes, a FIFO reaches EOF).
+ */
+export function streamInbox(stream: Socket): FrameQueue {
   const assembler = new FrameAssembler();
   const queue = new FrameQueue();
   const deliver = (frame: Uint8Array): void => queue.deliver(frame);
-  socket.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     try {
       assembler.feed(chunk, deliver);
     } catch (err) {
       queue.fail(err as Error);
-      socket.destroy();
+      stream.destroy();
     }
   });
-  socket.on('error', (err) => queue.fail(err));
-  socket.on('close', () => queue.fail(new Error('peer closed the connection')));
-  const sender = streamSender(socket, (err) => queue.fail(err));
+  stream.on('error', (err) => queue.fail(err));
+  return queue;
+}
+
+/**
+ * A channel from a stream's inbox and the writable its frames go out on: sends through
+ * streamSender (a write error fails the inbox), and `close` runs once however often the
+ * channel is closed.
+ */
+export function streamChannel(inbox: FrameQueue, writer: Writable, close: () => Promise<void>): Channel {
+  const sender = streamSender(writer, (err) => inbox.fail(err));
   let closed = false;
   return {
     send: (frame) => sender.send(frame),
-    recv: (timeoutMs) => queue.recv(timeoutMs),
-    listen: (sink) => queue.listen(sink),
+    recv: (timeoutMs) => inbox.recv(timeoutMs),
+    listen: (sink) => inbox.listen(sink),
     async close() {
       if (closed) return;
       closed = true;
-      await new Promise<void>((resolve) => {
-        if (socket.destroyed) return resolve();
-        socket.once('close', () => resolve());
-        socket.end();
-        setTimeout(() => socket.destroy(), 200).unref();
-      });
-      await onClose();
+      await close();
     },
   };
+}
+
+export function socketChannel(socket: Socket, onClose: () => Promise<void> = async () => {}): Channel {
+  const queue = streamInbox(socket);
+  socket.on('close', () => queue.fail(new Error('peer closed the connection')));
+  return streamChannel(queue, socket, async () => {
+    await new Promise<void>((resolve) => {
+      if (socket.destroyed) return resolve();
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 200).unref();
+    });
+    await onClose();
+  });
 }

@@ -32,3 +32,13 @@ export interface PlacementCapabilities {
    */
   pairScope: 'mechanism' | 'all';
 }
+
+/**
+ * What a pod gives its containers, for every placement that makes real pods (sandbox,
+ * podman, kind, k8s): in one pod every requirement; across two pods only the addon, which
+ * is in each pod's probe (the rest are what separate pods do not share: core/requirements.ts).
+ */
+export const POD_PROVIDES: PlacementCapabilities['provides'] = {
+  'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'],
+  'cross-pod': ['native-addon'],
+};

@@ -7,7 +7,7 @@
  * nothing created.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -21,6 +21,7 @@ import { allowedUnsafeSysctls, checksPlan, checksVerdict, chooseNodes, parseCanI
 import { k8sRenderOptions } from '../harness/placements/k8s/session.js';
 import { k8sSettings } from '../harness/placements/k8s/settings.js';
 import type { PairSpec } from '../harness/plan.js';
+import { fakeBin, withPath, type FakeBin } from './helpers/fake-bin.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'podipc-k8s-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -120,14 +121,8 @@ test('verdicts: a denied verb, a refused namespace, a kubelet that forbids the s
 
 // --- whole sessions against a stand-in kubectl ------------------------------------------
 
-let n = 0;
-function fakeKubectl(o: { deny?: string; dryRunFails?: string; contexts?: readonly string[]; configz?: string }): { dir: string; calls: () => string[] } {
-  const dir = join(tmp, `kubectl${n++}`);
-  mkdirSync(dir);
-  const calls = join(dir, 'calls.log');
-  const script = `#!/bin/sh
-echo "kubectl $*" >> '${calls}'
-if [ "$1" = config ]; then
+function fakeKubectl(o: { deny?: string; dryRunFails?: string; contexts?: readonly string[]; configz?: string }): FakeBin {
+  const script = `if [ "$1" = config ]; then
   case " ${(o.contexts ?? ['prod']).join(' ')} " in *" $3 "*) echo "$3"; exit 0;; *) echo "error: context $3 not found" >&2; exit 1;; esac
 fi
 shift 2
@@ -150,21 +145,8 @@ case "$1" in
         exec /bin/sleep 30;;
       *) echo '{"status":{"phase":"Succeeded","containerStatuses":[{"name":"server","state":{"terminated":{"exitCode":0,"reason":"Completed"}}}]}}';;
     esac;;
-esac
-`;
-  writeFileSync(join(dir, 'kubectl'), script.replace('$DENY', o.deny ?? '@@never@@'));
-  chmodSync(join(dir, 'kubectl'), 0o755);
-  return { dir, calls: () => readFileSync(calls, 'utf8').trim().split('\n') };
-}
-
-async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.PATH;
-  process.env.PATH = `${dir}:${saved}`;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = saved;
-  }
+esac`;
+  return fakeBin(tmp, { kubectl: script.replace('$DENY', o.deny ?? '@@never@@') });
 }
 
 const NEVER = new AbortController().signal;

@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ import { clusterFacts } from '../harness/placements/kind/facts.js';
 import { kindPlacement } from '../harness/placements/kind.js';
 import { PACKAGE_ROOT as REPO_ROOT } from '../harness/paths.js';
 import { renderNamespace, renderPair, type RenderOptions } from '../harness/k8s/render.js';
+import { fakeBin, withPath, type FakeBin } from './helpers/fake-bin.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'podipc-kind-plan-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -265,22 +266,14 @@ test('runSteps: a missing program and a timeout are failures that say so', async
 // --- the whole session against stand-in CLIs ----------------------------------------------
 
 /** docker, kind and kubectl stand-ins: each records its arguments; kubectl answers like a cluster. */
-function fakeCluster(opts: { clusterExists: boolean; clientWaiting?: string; watchHangs?: boolean }): { dir: string; calls: () => string[] } {
-  const dir = join(tmp, `cluster${binCount++}`);
-  mkdirSync(dir);
-  const calls = join(dir, 'calls.log');
-  const write = (name: string, body: string): void => {
-    writeFileSync(join(dir, name), `#!/bin/sh\necho "${name} $*" >> '${calls}'\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  };
-  write('docker', `case "$1" in info) echo 28.2.2;; image) echo sha256:0123abcd;; build) echo built;; esac`);
-  write('kind', `case "$1" in get) ${opts.clusterExists ? 'echo podipc' : 'echo "No kind clusters found." >&2'};; version) echo "kind v0.30.0 go1.24.6 linux/amd64";; esac`);
+function fakeCluster(opts: { clusterExists: boolean; clientWaiting?: string; watchHangs?: boolean }): FakeBin {
   const clientState = opts.clientWaiting
     ? `{"waiting":{"reason":"${opts.clientWaiting}","message":"Container image \\"podipc-probe:local\\" is not present with pull policy of Never"}}`
     : '{"terminated":{"exitCode":0,"reason":"Completed"}}';
-  write(
-    'kubectl',
-    `shift 2
+  return fakeBin(tmp, {
+    docker: `case "$1" in info) echo 28.2.2;; image) echo sha256:0123abcd;; build) echo built;; esac`,
+    kind: `case "$1" in get) ${opts.clusterExists ? 'echo podipc' : 'echo "No kind clusters found." >&2'};; version) echo "kind v0.30.0 go1.24.6 linux/amd64";; esac`,
+    kubectl: `shift 2
 case "$1" in
   apply) cat > /dev/null;;
   version) echo '{"serverVersion":{"gitVersion":"v1.34.0"}}';;
@@ -300,18 +293,7 @@ case "$1" in
       *) echo '{"status":{"phase":"Succeeded","containerStatuses":[{"name":"server","state":{"terminated":{"exitCode":0,"reason":"Completed"}}}]}}';;
     esac;;
 esac`,
-  );
-  return { dir, calls: () => readFileSync(calls, 'utf8').trim().split('\n') };
-}
-
-async function withPath<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.PATH;
-  process.env.PATH = `${dir}:${saved}`;
-  try {
-    return await fn();
-  } finally {
-    process.env.PATH = saved;
-  }
+  });
 }
 
 const NEVER = new AbortController().signal;

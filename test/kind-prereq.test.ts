@@ -8,12 +8,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { askEngine, diagnose, findPrerequisites, FIX } from '../harness/placements/kind/prereq.js';
 import { kindSettings } from '../harness/placements/kind/settings.js';
+import { fakeBin as makeFakeBin, type FakeBin } from './helpers/fake-bin.js';
 
 const CLI = fileURLToPath(new URL('../harness/cli.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'podipc-kind-prereq-'));
@@ -22,19 +23,8 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 /** The exact words of a Docker CLI whose engine is not running (seen on the development machine). */
 const NO_ENGINE = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?';
 
-let binCount = 0;
 /** A directory of stand-in tools; each appends "name args" to calls.log. */
-function fakeBin(tools: Record<string, string>): { dir: string; calls: () => string[] } {
-  const dir = join(tmp, `bin${binCount++}`);
-  mkdirSync(dir);
-  const log = join(dir, 'calls.log');
-  for (const [name, body] of Object.entries(tools)) {
-    const path = join(dir, name);
-    writeFileSync(path, `#!/bin/sh\necho "${name} $*" >> '${log}'\n${body}\n`);
-    chmodSync(path, 0o755);
-  }
-  return { dir, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []) };
-}
+const fakeBin = (tools: Record<string, string>): FakeBin => makeFakeBin(tmp, tools);
 
 const DOCKER_WITHOUT_ENGINE = `echo '${NO_ENGINE}' >&2\nexit 1`;
 const OK = 'exit 0';

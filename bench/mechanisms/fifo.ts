@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
 import { retryUntil } from '../net-connect.js';
-import { FrameAssembler, FrameQueue, streamSender } from '../stream-channel.js';
+import { streamChannel, streamInbox } from '../stream-channel.js';
 
 const run = promisify(execFile);
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = constants;
@@ -61,18 +61,7 @@ function openEnd(path: string, end: 'read' | 'write'): number {
 function fifoChannel(readFd: number, writeFd: number, paths: FifoPaths): Channel {
   const reader = new Socket({ fd: readFd, readable: true, writable: false });
   const writer = new Socket({ fd: writeFd, readable: false, writable: true });
-  const assembler = new FrameAssembler();
-  const queue = new FrameQueue();
-  const deliver = (frame: Uint8Array): void => queue.deliver(frame);
-  reader.on('data', (chunk: Buffer) => {
-    try {
-      assembler.feed(chunk, deliver);
-    } catch (err) {
-      queue.fail(err as Error);
-      reader.destroy();
-    }
-  });
-  reader.on('error', (err) => queue.fail(err));
+  const queue = streamInbox(reader);
   // EOF: the peer closed its write end (it exited or closed the case). Unlike a silent
   // file hand-off, a FIFO tells us, so a dead peer fails the case at once.
   reader.on('end', () => queue.fail(new Error('peer closed its end of the FIFO')));
@@ -80,24 +69,15 @@ function fifoChannel(readFd: number, writeFd: number, paths: FifoPaths): Channel
   writer.on('error', (err) => queue.fail(err));
   // Returns at once when the pipe took the whole frame; a full pipe (64 KiB by default)
   // makes it wait for the write to complete: the pipe's back-pressure.
-  const sender = streamSender(writer, (err) => queue.fail(err));
-  let closed = false;
-  return {
-    send: (frame) => sender.send(frame),
-    recv: (timeoutMs) => queue.recv(timeoutMs),
-    listen: (sink) => queue.listen(sink),
-    async close() {
-      if (closed) return;
-      closed = true;
-      // destroy(), not end(): end() would shutdown(2) the fd, which a FIFO rejects with
-      // ENOTSOCK. Every send has completed by now, so nothing is left to flush.
-      writer.destroy();
-      reader.destroy();
-      // Either side may remove the FIFOs: both ends are open (or were), and an unlinked
-      // FIFO keeps working for fds already open. force: the other side may have been first.
-      await Promise.all([rm(paths.c2s, { force: true }), rm(paths.s2c, { force: true })]);
-    },
-  };
+  return streamChannel(queue, writer, async () => {
+    // destroy(), not end(): end() would shutdown(2) the fd, which a FIFO rejects with
+    // ENOTSOCK. Every send has completed by now, so nothing is left to flush.
+    writer.destroy();
+    reader.destroy();
+    // Either side may remove the FIFOs: both ends are open (or were), and an unlinked
+    // FIFO keeps working for fds already open. force: the other side may have been first.
+    await Promise.all([rm(paths.c2s, { force: true }), rm(paths.s2c, { force: true })]);
+  });
 }
 
 async function openServer(ctx: OpenContext): Promise<Channel> {

@@ -109,26 +109,13 @@ int64_t OptInteger(const Napi::Object& opts, const char* key, int64_t fallback, 
   return CheckInteger(opts.Env(), opts.Get(key), std::string("opts.") + key, min, max);
 }
 
-int64_t NowNs(clockid_t clock) {
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-static struct timespec FromNs(int64_t ns) {
-  struct timespec ts;
-  ts.tv_sec = static_cast<time_t>(ns / 1000000000LL);
-  ts.tv_nsec = static_cast<long>(ns % 1000000000LL);
-  return ts;
-}
-
 struct timespec DeadlineAfter(clockid_t clock, double timeoutMs) {
-  return FromNs(NowNs(clock) + static_cast<int64_t>(timeoutMs * 1e6));
+  return TimespecFromNs(NowNs(clock) + static_cast<int64_t>(timeoutMs * 1e6));
 }
 
 struct timespec RemainingUntil(int64_t deadlineNs) {
   int64_t left = deadlineNs - NowNs(CLOCK_MONOTONIC);
-  return FromNs(left > 0 ? left : 0);
+  return TimespecFromNs(left > 0 ? left : 0);
 }
 
 long ReadSysctl(const char* relPath) {

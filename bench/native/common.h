@@ -8,6 +8,7 @@
 #include <string>
 #include <time.h>
 
+#include "clock_ns.h"
 #include "errno_name.h"
 
 namespace podipc {
@@ -45,7 +46,6 @@ bool HasOpt(const Napi::Object& opts, const char* key);
 
 // now(clock) + timeoutMs as an absolute timespec.
 struct timespec DeadlineAfter(clockid_t clock, double timeoutMs);
-int64_t NowNs(clockid_t clock);
 // Remaining time to an absolute CLOCK_MONOTONIC deadline in ns (0 when passed).
 struct timespec RemainingUntil(int64_t deadlineNs);
 

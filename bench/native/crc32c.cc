@@ -163,4 +163,6 @@ uint32_t Crc32cUpdatePortable(uint32_t state, const uint8_t* data, size_t length
 
 const char* Crc32cImplementation() { return kSelected.name; }
 
+bool Crc32cHardware() { return kSelected.fn != Portable; }
+
 }  // namespace podipc

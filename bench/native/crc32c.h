@@ -20,4 +20,7 @@ uint32_t Crc32cUpdatePortable(uint32_t state, const uint8_t* data, size_t length
 // "sse4.2 3-way + pclmul combine", or "portable slicing-by-8".
 const char* Crc32cImplementation();
 
+// True when Crc32cUpdate runs on the CPU's crc32 instruction (not the portable path).
+bool Crc32cHardware();
+
 }  // namespace podipc

@@ -5,9 +5,9 @@
 #include <time.h>
 
 #include <mutex>
-#include <thread>
 
 #include "common.h"
+#include "interrupt_signal.h"
 
 namespace podipc {
 namespace {
@@ -30,10 +30,6 @@ Slot g_slots[kSlots];
 std::once_flag g_started;
 int g_signal = 0;
 
-// The handler does nothing: it exists so that the signal interrupts the blocked call
-// (which returns EINTR) instead of taking the default action (terminating the process).
-void OnSignal(int) {}
-
 void Watchdog() {
   for (;;) {
     struct timespec tick = {0, kTickNs};
@@ -51,23 +47,7 @@ void Watchdog() {
   }
 }
 
-void Start() {
-  // A real-time signal: Node, V8 and libuv use none of them (SIGRTMIN+0..2 belong to glibc,
-  // which SIGRTMIN already skips).
-  g_signal = SIGRTMIN + 5;
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR, not resume
-  sigaction(g_signal, &action, nullptr);
-  // The watchdog thread blocks every signal so that process-wide ones (SIGINT, SIGTERM)
-  // are still delivered to Node's own threads.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread(Watchdog).detach();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-}
+void Start() { g_signal = StartInterruptWatchdog(Watchdog); }
 
 }  // namespace
 

@@ -220,8 +220,56 @@ async function syncPhase(ch: Channel, rt: RoundTrips, phase: Phase): Promise<voi
 // Event-driven channels
 // ---------------------------------------------------------------------------------------
 
+/**
+ * What every event-driven loop (this probe's phases, the rate probe's windows) keeps besides
+ * its own counts: whether it has finished, and a send the kernel took only in part (the
+ * request buffer is not the loop's until it resolves). `finish` settles the loop's promise
+ * once: it runs the loop's own clean-up (its timers), stops listening, and waits for that
+ * send first, so a buffer is never reused or dropped while the kernel still copies it.
+ */
+export class EventLoopState {
+  finished = false;
+  private sending: Promise<void> | undefined = undefined;
+
+  constructor(
+    private readonly ch: Channel,
+    private readonly resolve: () => void,
+    private readonly reject: (err: Error) => void,
+    /** The loop's own clean-up (clear its timers), run first when it finishes. */
+    private readonly cleanUp: () => void,
+  ) {}
+
+  finish(err?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cleanUp();
+    this.ch.listen!(undefined);
+    const settle = (): void => (err ? this.reject(err) : this.resolve());
+    if (this.sending) this.sending.then(settle, (e: Error) => this.reject(err ?? e));
+    else settle();
+  }
+
+  /** Send a request; a send that did not complete in place is tracked, and its failure finishes the loop. */
+  send(frame: Uint8Array): void {
+    const r = this.ch.send(frame);
+    if (r === undefined) return;
+    this.sending = r;
+    r.then(
+      () => {
+        if (this.sending === r) this.sending = undefined;
+      },
+      (e: Error) => this.finish(e),
+    );
+  }
+
+  /** Run `next` now, or once the send in flight has completed (a failed one finishes the loop instead). */
+  afterSend(next: () => void): void {
+    if (this.sending) this.sending.then(next, () => {});
+    else next();
+  }
+}
+
 function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings): Promise<void> {
-  const listen = ch.listen!.bind(ch);
   return new Promise<void>((resolve, reject) => {
     const startNs = nowNs();
     const untilNs = startNs + phase.durationMs * 1e6;
@@ -230,64 +278,44 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
     let count = 0;
     /** `count` at the watchdog's last tick: unchanged means a whole period without progress. */
     let seen = 0;
-    let finished = false;
-    /** A send the kernel took only in part: the request buffer is not ours until it resolves. */
-    let sending: Promise<void> | undefined;
+    const loop = new EventLoopState(ch, resolve, reject, () => clearTimeout(watchdog));
 
-    const finish = (err?: Error): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(watchdog);
-      listen(undefined);
-      const settle = (): void => (err ? reject(err) : resolve());
-      if (sending) sending.then(settle, (e: Error) => reject(err ?? e));
-      else settle();
-    };
     const launch = (): void => {
-      if (finished) return;
+      if (loop.finished) return;
       t0 = nowNs();
-      const r = ch.send(rt.request());
-      if (r === undefined) return;
-      sending = r;
-      r.then(
-        () => {
-          if (sending === r) sending = undefined;
-        },
-        (e: Error) => finish(e),
-      );
+      loop.send(rt.request());
     };
     const roundTripDone = (t1: number): void => {
-      if ((++count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) finish();
-      else if (sending) sending.then(launch, () => {});
-      else launch();
+      if ((++count >= phase.minRoundTrips && t1 >= untilNs) || t1 >= capNs) loop.finish();
+      else loop.afterSend(launch);
     };
     const sink: FrameSink = {
       frame(echo) {
-        if (finished || !rt.answer(echo)) return;
+        if (loop.finished || !rt.answer(echo)) return;
         const t1 = nowNs();
         rt.recorder.record(asInt(t1 - t0));
         roundTripDone(t1);
       },
-      fail: (err) => finish(err),
+      fail: (err) => loop.finish(err),
     };
     const watchdog = setTimeout(
       () => {
-        if (finished) return;
+        if (loop.finished) return;
         if (count !== seen) {
           seen = count;
           watchdog.refresh();
           return;
         }
-        if (!s.lossy) return finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
+        if (!s.lossy) return loop.finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
         // Unanswered for at least a whole period: lost. (Its late echo, if any, is stale.)
         rt.lose();
         roundTripDone(nowNs());
         seen = count;
-        if (!finished) watchdog.refresh();
+        if (!loop.finished) watchdog.refresh();
       },
       s.lossy ? LOSS_TIMEOUT_MS : s.silenceTimeoutMs,
     );
-    listen(sink);
+    ch.listen!(sink);
     launch();
   });
 }

@@ -30,7 +30,7 @@ import { LatencyRecorder, summarizePairs } from '../../core/latency-recorder.js'
 import type { LatencyHistogramPairs, LatencyNs, PlanCase, RateStep } from '../../core/protocol.js';
 import type { Channel, FrameSink } from '../mechanism.js';
 import { nowNs, yieldToEventLoop } from '../clock.js';
-import { finishInFlight, LOSS_TIMEOUT_MS, RoundTrips, runPhase } from './latency.js';
+import { EventLoopState, finishInFlight, LOSS_TIMEOUT_MS, RoundTrips, runPhase } from './latency.js';
 import { begin, cpuNowUs, end } from './session.js';
 import type { ProbeOutcome, ProbeSettings } from './types.js';
 
@@ -220,40 +220,22 @@ async function syncWindow(ch: Channel, w: RateWindow): Promise<void> {
 // ---------------------------------------------------------------------------------------
 
 function eventWindow(ch: Channel, w: RateWindow, s: ProbeSettings): Promise<void> {
-  const listen = ch.listen!.bind(ch);
   return new Promise<void>((resolve, reject) => {
-    let finished = false;
     let progress = 0;
     let seen = 0;
     let timer: NodeJS.Timeout | undefined;
-    /** A send the kernel took only in part: the request buffer is not ours until it resolves. */
-    let sending: Promise<void> | undefined;
-    const finish = (err?: Error): void => {
-      if (finished) return;
-      finished = true;
+    const loop = new EventLoopState(ch, resolve, reject, () => {
       clearTimeout(watchdog);
       clearTimeout(timer);
-      listen(undefined);
-      const settle = (): void => (err ? reject(err) : resolve());
-      if (sending) sending.then(settle, (e: Error) => reject(err ?? e));
-      else settle();
-    };
+    });
     const fire = (): void => {
-      if (finished) return;
+      if (loop.finished) return;
       progress++;
-      const r = ch.send(w.request());
-      if (r === undefined) return;
-      sending = r;
-      r.then(
-        () => {
-          if (sending === r) sending = undefined;
-        },
-        (e: Error) => finish(e),
-      );
+      loop.send(w.request());
     };
     const sendNext = (): void => {
-      if (finished) return;
-      if (w.next() < 0) return finish();
+      if (loop.finished) return;
+      if (w.next() < 0) return loop.finish();
       const gapNs = w.intendedNs - nowNs();
       // Long gaps: a timer TIMER_EARLY_MS early lets the event loop run; sleepUntil does the rest.
       if (gapNs > TIMER_MIN_GAP_NS) timer = setTimeout(fire, Math.max(0, Math.floor(gapNs / 1e6) - TIMER_EARLY_MS));
@@ -261,21 +243,20 @@ function eventWindow(ch: Channel, w: RateWindow, s: ProbeSettings): Promise<void
     };
     const afterAnswer = (): void => {
       progress++;
-      if (sending) sending.then(sendNext, () => {});
-      else sendNext();
+      loop.afterSend(sendNext);
     };
     const sink: FrameSink = {
       frame(echo) {
-        if (finished) return;
+        if (loop.finished) return;
         const t = nowNs();
         if (!w.answer(echo, t)) return;
         afterAnswer();
       },
-      fail: (err) => finish(err),
+      fail: (err) => loop.finish(err),
     };
     const watchdog = setTimeout(
       () => {
-        if (finished) return;
+        if (loop.finished) return;
         // A message waiting for its intended time is not silence: only an unanswered send is.
         const waiting = w.sent === w.received + w.corrupt + w.lost;
         if (progress !== seen || waiting) {
@@ -283,7 +264,7 @@ function eventWindow(ch: Channel, w: RateWindow, s: ProbeSettings): Promise<void
           watchdog.refresh();
           return;
         }
-        if (!s.lossy) return finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
+        if (!s.lossy) return loop.finish(new Error(`no answer from the server within ${s.silenceTimeoutMs} ms (stopped or hung?)`));
         w.lose();
         seen = progress;
         watchdog.refresh();
@@ -291,7 +272,7 @@ function eventWindow(ch: Channel, w: RateWindow, s: ProbeSettings): Promise<void
       },
       s.lossy ? LOSS_TIMEOUT_MS : s.silenceTimeoutMs,
     );
-    listen(sink);
+    ch.listen!(sink);
     sendNext();
   });
 }

@@ -7,34 +7,21 @@
  * the run's namespace and nothing else.
  */
 import type { Availability } from '../availability.js';
+import { imagePlacement } from './image-placement.js';
 import { findOnPath } from './kind/prereq.js';
-import type { Placement, PlacementOptions } from './placement.js';
-import { k8sSettings } from './k8s/settings.js';
+import { k8sSettings, type K8sSettings } from './k8s/settings.js';
 
-function availability(env: NodeJS.ProcessEnv): Availability {
-  const settings = k8sSettings(env);
-  if (!settings.ok) return { ok: false, reason: settings.reason };
+function prerequisites(env: NodeJS.ProcessEnv): Availability {
   if (!findOnPath('kubectl', env)) return { ok: false, reason: "kubectl is not on PATH: install it (https://kubernetes.io/docs/tasks/tools/), e.g. your distribution's `kubectl` package" };
   return { ok: true };
 }
 
-export const k8sPlacement: Placement = {
+export const k8sPlacement = imagePlacement<K8sSettings>({
   id: 'k8s',
-  capabilities: {
-    topologies: ['same-pod', 'cross-pod'],
-    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
-    // CPU numbers are the kubelet's to choose (static CPU manager), not podipc's.
-    resourceControls: { cpuLimit: true, pin: false, memory: true },
-    probeSource: 'image',
-    pairScope: 'mechanism',
-  },
-  async check() {
-    return availability(process.env);
-  },
-  async open(options: PlacementOptions) {
-    const parsed = k8sSettings(process.env);
-    if (!parsed.ok) throw new Error(parsed.reason);
+  settings: (env) => k8sSettings(env),
+  prerequisites,
+  async open(options, settings) {
     const { openK8sSession } = await import('./k8s/session.js');
-    return openK8sSession(options, parsed.settings);
+    return openK8sSession(options, settings);
   },
-};
+});

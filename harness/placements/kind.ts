@@ -10,33 +10,18 @@
  * run -> each pair: apply, wait, logs, delete -> delete the namespace (also on Ctrl-C).
  * The cluster stays up for the next run unless --teardown.
  */
-import type { Placement, PlacementOptions } from './placement.js';
+import { imagePlacement } from './image-placement.js';
 import { checkPrerequisites } from './kind/prereq.js';
-import { kindSettings } from './kind/settings.js';
+import { kindSettings, type KindSettings } from './kind/settings.js';
 
-export const kindPlacement: Placement = {
+export const kindPlacement = imagePlacement<KindSettings>({
   id: 'kind',
-  capabilities: {
-    topologies: ['same-pod', 'cross-pod'],
-    // The addon is built into the image, so it is there in every pod.
-    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
-    // kind cannot pin to CPUs by number: PODIPC_KIND_PINNED=1 makes a cluster whose static
-    // CPU manager gives Guaranteed pods exclusive cores of its own choosing.
-    resourceControls: { cpuLimit: true, pin: false, memory: true },
-    probeSource: 'image',
-    pairScope: 'mechanism',
-  },
-  async check() {
-    const settings = kindSettings(process.env);
-    if (!settings.ok) return { ok: false, reason: settings.reason };
-    return checkPrerequisites(process.env);
-  },
-  async open(options: PlacementOptions) {
-    const parsed = kindSettings(process.env, options.teardown ?? false);
-    if (!parsed.ok) throw new Error(parsed.reason);
+  settings: (env, options) => kindSettings(env, options?.teardown ?? false),
+  prerequisites: checkPrerequisites,
+  async open(options, settings) {
     // Loaded only when a kind run starts: the renderer and command plans are not needed to
     // check prerequisites, and every other podipc command starts faster without them.
     const { openKindSession } = await import('./kind/session.js');
-    return openKindSession(options, parsed.settings);
+    return openKindSession(options, settings);
   },
-};
+});

@@ -13,13 +13,11 @@
  */
 import type { Availability } from '../availability.js';
 import { podmanAdaptation, readHostLimits } from '../image/engine.js';
+import { imagePlacement } from './image-placement.js';
 import { findOnPath } from './kind/prereq.js';
-import type { Placement, PlacementOptions } from './placement.js';
-import { podmanSettings } from './podman/settings.js';
+import { podmanSettings, type PodmanSettings } from './podman/settings.js';
 
-function availability(env: NodeJS.ProcessEnv): Availability {
-  const settings = podmanSettings(env);
-  if (!settings.ok) return { ok: false, reason: settings.reason };
+function prerequisites(env: NodeJS.ProcessEnv): Availability {
   if (!findOnPath('podman', env)) return { ok: false, reason: 'podman is not on PATH: install it (Debian/Ubuntu: apt-get install podman runc catatonit uidmap; scripts/setup.sh does)' };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'the podman placement runs rootful podman (pods on networks of its own, tmpfs volumes): run as root' };
   const adaptation = podmanAdaptation(readHostLimits(env));
@@ -27,25 +25,12 @@ function availability(env: NodeJS.ProcessEnv): Availability {
   return { ok: true };
 }
 
-export const podmanPlacement: Placement = {
+export const podmanPlacement = imagePlacement<PodmanSettings>({
   id: 'podman',
-  capabilities: {
-    topologies: ['same-pod', 'cross-pod'],
-    // The addon and the native probe are built into the image, so they are in every pod.
-    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
-    // kube play applies resources.limits (memory, CFS quota) as cgroup limits; it has no
-    // way to choose CPUs (no cpuset from a pod spec).
-    resourceControls: { cpuLimit: true, pin: false, memory: true },
-    probeSource: 'image',
-    pairScope: 'mechanism',
-  },
-  async check() {
-    return availability(process.env);
-  },
-  async open(options: PlacementOptions) {
-    const parsed = podmanSettings(process.env);
-    if (!parsed.ok) throw new Error(parsed.reason);
+  settings: (env) => podmanSettings(env),
+  prerequisites,
+  async open(options, settings) {
     const { PodmanSession } = await import('./podman/session.js');
-    return PodmanSession.open(options, parsed.settings);
+    return PodmanSession.open(options, settings);
   },
-};
+});

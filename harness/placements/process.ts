@@ -14,6 +14,7 @@ import { sweepLedger } from '../../bench/native/ledger.js';
 import type { ProbeLine } from '../../core/protocol.js';
 import type { Requirement } from '../../core/requirements.js';
 import type { PlacementFacts } from '../../core/results.js';
+import { POD_PROVIDES } from '../capabilities.js';
 import { sidePlans, type PairSpec } from '../plan.js';
 import { runtimes } from '../runtimes/index.js';
 import type { Runtime } from '../runtimes/runtime.js';
@@ -167,7 +168,8 @@ export const processPlacement: Placement = {
   id: 'process',
   capabilities: {
     topologies: ['same-pod'],
-    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': [] },
+    // One pod only: everything a pod provides, and no second pod.
+    provides: { 'same-pod': POD_PROVIDES['same-pod'], 'cross-pod': [] },
     resourceControls: { cpuLimit: false, pin: false, memory: false },
     probeSource: 'host',
     pairScope: 'all',

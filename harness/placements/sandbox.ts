@@ -13,6 +13,7 @@ import { mechanismLabel } from '../../core/vocabulary.js';
 import type { Requirement } from '../../core/requirements.js';
 import type { PlacementFacts } from '../../core/results.js';
 import type { Availability } from '../availability.js';
+import { POD_PROVIDES } from '../capabilities.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { pairMechanisms, sidePlans, type PairSpec } from '../plan.js';
 import { runtimes } from '../runtimes/index.js';
@@ -278,7 +279,7 @@ export const sandboxPlacement: Placement = {
   id: 'sandbox',
   capabilities: {
     topologies: ['same-pod', 'cross-pod'],
-    provides: { 'same-pod': ['ipc-namespace', 'shared-dev-shm', 'volume-disk', 'volume-tmpfs', 'native-addon'], 'cross-pod': ['native-addon'] },
+    provides: POD_PROVIDES,
     resourceControls: { cpuLimit: true, pin: true, memory: true },
     probeSource: 'host',
     pairScope: 'all',

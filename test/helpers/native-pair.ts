@@ -7,7 +7,7 @@
  * and removes the directory.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { pairDeadlineMs, runPairProcesses } from '../../harness/placements/pair.
 import { sidePlans, type PairSpec } from '../../harness/plan.js';
 import type { SideCommand } from '../../harness/runtimes/runtime.js';
 import { ipcObjectExists } from './ipc.js';
+import { planProcesses } from './probes.js';
 
 export type Runtime = 'node' | 'native';
 
@@ -68,18 +69,10 @@ export function readLedger(sharedDir: string): LedgerEntry[] {
 
 /** Probe processes (either runtime) whose plan lies in `pairDir`, by role. */
 export function pairProbePids(pairDir: string, role: 'server' | 'client'): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const plan = argv[argv.indexOf('--plan') + 1] ?? '';
-      if (argv.indexOf('--plan') >= 0 && plan === join(pairDir, `${role}.plan.json`)) pids.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return pids;
+  const plan = join(pairDir, `${role}.plan.json`);
+  return planProcesses()
+    .filter((p) => p.plan === plan)
+    .map((p) => p.pid);
 }
 
 /** Write both sides' plans into a fresh pair directory; returns the directory and plan paths. */

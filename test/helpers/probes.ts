@@ -5,20 +5,33 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export function ownedProbePids(ownerPid: number, role?: 'server' | 'client'): number[] {
-  const pids: number[] = [];
+/** Every process on the machine started with `--plan FILE` (a probe of either runtime): its pid, argv and plan path. */
+export function planProcesses(): Array<{ pid: number; argv: string[]; plan: string }> {
+  const found: Array<{ pid: number; argv: string[]; plan: string }> = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const plan = argv[argv.indexOf('--plan') + 1] ?? '';
-      if (!argv.some((a) => a.endsWith('bench/entrypoint.js'))) continue;
-      if (role !== undefined && !plan.endsWith(`${role}.plan.json`)) continue;
+      const at = argv.indexOf('--plan');
+      if (at >= 0) found.push({ pid: Number(entry), argv, plan: argv[at + 1] ?? '' });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+export function ownedProbePids(ownerPid: number, role?: 'server' | 'client'): number[] {
+  const pids: number[] = [];
+  for (const { pid, argv, plan } of planProcesses()) {
+    if (!argv.some((a) => a.endsWith('bench/entrypoint.js'))) continue;
+    if (role !== undefined && !plan.endsWith(`${role}.plan.json`)) continue;
+    try {
       const runDir = /^(.*\/podipc-[^/]+)\//.exec(plan)?.[1];
       const owner = runDir ? (JSON.parse(readFileSync(`${runDir}/owner.json`, 'utf8')) as { pid: number }) : undefined;
-      if (owner?.pid === ownerPid) pids.push(Number(entry));
+      if (owner?.pid === ownerPid) pids.push(pid);
     } catch {
-      /* exited meanwhile, or not one of ours */
+      /* its run directory is gone, or not one of ours */
     }
   }
   return pids;

@@ -1,11 +1,9 @@
 // CRC-32C (Castagnoli: reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF), the
-// frame checksum of frame v2. Two implementations behind one function pointer chosen once at
-// start-up from the CPU's features:
-// - "sse4.2": the x86 `crc32` instruction, 8 bytes per instruction; above 768 bytes three
-//   independent streams run interleaved (the instruction's latency is 3 cycles, its
-//   throughput 1 per cycle) and are combined with precomputed "append N zero bytes" tables
-//   (Mark Adler's crc32c.c, zlib's crc32_combine algebra).
-// - "table": portable slicing-by-8 tables, for CPUs without SSE4.2 (or other architectures).
+// frame checksum of frame v2: the addon's implementation (../crc32c.h), behind one function
+// pointer chosen once at start-up from the CPU's features:
+// - "sse4.2": the x86 `crc32` instruction, 8 bytes per instruction, three interleaved
+//   streams joined with a carry-less multiply (needs SSE4.2 and PCLMULQDQ).
+// - "table": portable slicing-by-8 tables, for other CPUs and architectures.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +23,7 @@ extern Crc32cFn Crc32c;
 // "sse4.2" or "table": what InitCrc32c chose.
 const char* Crc32cImplementation();
 
-// Each implementation, for tests and the benchmark. Crc32cSse42 is nullptr without SSE4.2.
+// Each implementation, for tests and the benchmark. Crc32cSse42 is nullptr without the instructions.
 uint32_t Crc32cTable(uint32_t crc, const void* data, size_t bytes);
 extern Crc32cFn Crc32cSse42;
 

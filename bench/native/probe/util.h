@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "../clock_ns.h"
+
 namespace podipc::probe {
 
 // A case the mechanism cannot run here: reported `skipped` with the message, which names the
@@ -26,27 +28,14 @@ const char* ErrnoName(int err);
 // Throws std::runtime_error("<call>: <strerror> (<ENAME>)[: <fix>]").
 [[noreturn]] void ThrowErrno(const std::string& call, int err, const std::string& fix = "");
 
-// CLOCK_MONOTONIC in ns. clock_gettime is served by the vDSO (no system call) on Linux with
-// a TSC or kvm-clock clocksource, so reading it per message costs tens of nanoseconds.
-inline int64_t NowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
+// CLOCK_MONOTONIC in ns (../clock_ns.h: a vDSO read, no system call).
+inline int64_t NowNs() { return podipc::NowNs(CLOCK_MONOTONIC); }
 
-inline struct timespec ToTimespec(int64_t ns) {
-  struct timespec ts;
-  ts.tv_sec = static_cast<time_t>(ns / 1000000000LL);
-  ts.tv_nsec = static_cast<long>(ns % 1000000000LL);
-  return ts;
-}
+inline struct timespec ToTimespec(int64_t ns) { return podipc::TimespecFromNs(ns); }
 
 // An absolute deadline on `clock` timeoutMs from now (for mq_timedsend, sem_clockwait, ...).
 inline struct timespec DeadlineOn(clockid_t clock, int64_t timeoutMs) {
-  struct timespec now;
-  clock_gettime(clock, &now);
-  int64_t ns = static_cast<int64_t>(now.tv_sec) * 1000000000LL + now.tv_nsec + timeoutMs * 1000000LL;
-  return ToTimespec(ns);
+  return ToTimespec(podipc::NowNs(clock) + timeoutMs * 1000000LL);
 }
 
 void SleepMs(int64_t ms);

@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <mutex>
-#include <thread>
 
+#include "../interrupt_signal.h"
 #include "util.h"
 
 namespace podipc::probe {
@@ -31,9 +31,6 @@ void Lock() {
 }
 void Unlock() { g_lock.clear(std::memory_order_release); }
 
-// Exists only so that the signal interrupts the blocked call (EINTR) instead of killing us.
-void OnSignal(int) {}
-
 void Run() {
   for (;;) {
     SleepMs(kTickMs);
@@ -44,22 +41,7 @@ void Run() {
   }
 }
 
-void Start() {
-  // A real-time signal nobody else uses (glibc keeps SIGRTMIN+0..2 for itself and SIGRTMIN
-  // already skips them).
-  g_signal = SIGRTMIN + 5;
-  struct sigaction action {};
-  action.sa_handler = OnSignal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: the blocked call must return EINTR, not resume
-  sigaction(g_signal, &action, nullptr);
-  // The watchdog blocks every signal, so SIGTERM/SIGINT reach the main thread's handler.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread(Run).detach();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-}
+void Start() { g_signal = StartInterruptWatchdog(Run); }
 
 }  // namespace
 

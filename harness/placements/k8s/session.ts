@@ -4,18 +4,16 @@
  * namespace per run, one pair at a time (kind/cluster-pair.ts), the namespace deleted at
  * the end (also on Ctrl-C). The cluster itself is never touched beyond that namespace.
  */
-import type { Requirement } from '../../../core/requirements.js';
 import type { PlacementFacts } from '../../../core/results.js';
-import { PrerequisiteError, type Availability } from '../../availability.js';
+import { PrerequisiteError } from '../../availability.js';
 import type { ClusterTarget } from '../../config.js';
 import { namespaceName } from '../../k8s/names.js';
-import { pairInput, RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
-import type { PairSpec } from '../../plan.js';
-import { closePlan, factsPlan, namespacePlan } from '../kind/commands.js';
-import { runClusterPair } from '../kind/cluster-pair.js';
+import { RAISED_IPC_LIMITS, renderNamespace, type RenderOptions } from '../../k8s/render.js';
+import { factsPlan, namespacePlan } from '../kind/commands.js';
+import { ClusterSession } from '../kind/cluster-pair.js';
 import { runSteps } from '../kind/exec.js';
-import { clusterFacts, type ClusterFacts } from '../kind/facts.js';
-import type { PairOutcome, PlacementOptions, PlacementSession } from '../placement.js';
+import { clusterFacts } from '../kind/facts.js';
+import type { PlacementOptions, PlacementSession } from '../placement.js';
 import { allowedUnsafeSysctls, checksPlan, checksVerdict, chooseNodes, configzStep, parseNodes, type NodeChoice } from './checks.js';
 import type { K8sSettings } from './settings.js';
 
@@ -64,22 +62,16 @@ export async function checkCluster(target: ClusterTarget, options: PlacementOpti
   return { nodes, notes: verdict.notes, captures: { ...reach.captures, ...checks.captures } };
 }
 
-class K8sSession implements PlacementSession {
-  private cluster: ClusterFacts = {};
-  private namespaceCreated = false;
-  private interrupted = false;
-  private closed = false;
-
+class K8sSession extends ClusterSession {
   constructor(
-    private readonly options: PlacementOptions,
+    options: PlacementOptions,
     private readonly target: ClusterTarget,
     private readonly settings: K8sSettings,
     private readonly nodes: NodeChoice,
-    private readonly render: RenderOptions,
-  ) {}
-
-  private log(line: string): void {
-    this.options.log(`k8s: ${line}`);
+    render: RenderOptions,
+  ) {
+    // The cluster is the user's: only the run's namespace is ever deleted.
+    super(options, render, 'k8s', target.context, false);
   }
 
   async setup(notes: readonly string[]): Promise<void> {
@@ -93,24 +85,10 @@ class K8sSession implements PlacementSession {
     if (ns.failure) throw new Error(`k8s: ${ns.failure}`);
   }
 
-  lacks(): ReadonlyMap<Requirement, string> {
-    return new Map();
-  }
-
-  runtimeAvailability(): Availability {
-    // Both probes are built into the image (k8s/Dockerfile).
-    return { ok: true };
-  }
-
   facts(): PlacementFacts {
-    const { resources } = this.render;
     return {
       isolation: `real pods on the cluster of context ${this.target.context}: its container runtime, kubelet and CNI`,
-      resources: {
-        ...(resources.cpu !== undefined ? { cpuLimitCores: resources.cpu } : {}),
-        ...(resources.memoryBytes !== undefined ? { memoryBytes: resources.memoryBytes } : {}),
-        appliedWith: 'pod resources.limits (Burstable QoS)',
-      },
+      resources: this.appliedResources('pod resources.limits (Burstable QoS)'),
       ...(this.cluster.k8sVersion ? { k8sVersion: this.cluster.k8sVersion } : {}),
       details: {
         context: this.target.context,
@@ -127,18 +105,6 @@ class K8sSession implements PlacementSession {
     };
   }
 
-  async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
-    const { outcome, interrupted } = await runClusterPair(renderPair(pairInput(spec), this.render), this.options.runTag, this.target.context, signal);
-    if (interrupted) this.interrupted = true;
-    return outcome;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const result = await runSteps(closePlan(this.options.runTag, { interrupted: this.interrupted, teardown: false, namespaceCreated: this.namespaceCreated }, this.target.context));
-    for (const problem of [result.failure, ...result.notes]) if (problem) this.log(`warning: ${problem}`);
-  }
 }
 
 export async function openK8sSession(options: PlacementOptions, settings: K8sSettings): Promise<PlacementSession> {

@@ -5,15 +5,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLUSTER_NAME, KUBE_CONTEXT, namespaceName } from '../../k8s/names.js';
-import { pairInput, RAISED_IPC_LIMITS, renderNamespace, renderPair, type RenderOptions } from '../../k8s/render.js';
-import type { PairOutcome, PlacementOptions, PlacementSession } from '../placement.js';
-import type { PairSpec } from '../../plan.js';
+import { RAISED_IPC_LIMITS, renderNamespace, type RenderOptions } from '../../k8s/render.js';
+import type { PlacementOptions, PlacementSession } from '../placement.js';
 import { PACKAGE_ROOT } from '../../paths.js';
-import type { Requirement } from '../../../core/requirements.js';
 import type { PlacementFacts } from '../../../core/results.js';
-import type { Availability } from '../../availability.js';
 import {
-  closePlan,
   configPath,
   ensureClusterPlan,
   factsPlan,
@@ -24,8 +20,8 @@ import {
   type ClusterSettings,
 } from './commands.js';
 import { runSteps } from './exec.js';
-import { clusterFacts, type ClusterFacts } from './facts.js';
-import { runClusterPair } from './cluster-pair.js';
+import { clusterFacts } from './facts.js';
+import { ClusterSession } from './cluster-pair.js';
 import type { KindSettings } from './settings.js';
 
 export function renderOptionsFor(options: PlacementOptions, settings: KindSettings): RenderOptions {
@@ -46,21 +42,15 @@ export function renderOptionsFor(options: PlacementOptions, settings: KindSettin
   };
 }
 
-class KindSession implements PlacementSession {
-  private cluster: ClusterFacts = {};
-  private namespaceCreated = false;
-  private interrupted = false;
-  private closed = false;
+class KindSession extends ClusterSession {
   createdCluster = false;
 
   constructor(
-    private readonly options: PlacementOptions,
+    options: PlacementOptions,
     private readonly settings: KindSettings,
-    private readonly render: RenderOptions,
-  ) {}
-
-  private log(line: string): void {
-    this.options.log(`kind: ${line}`);
+    render: RenderOptions,
+  ) {
+    super(options, render, 'kind', KUBE_CONTEXT, settings.teardown);
   }
 
   /** Everything before the first pair; throws with the failing step's message. */
@@ -92,24 +82,11 @@ class KindSession implements PlacementSession {
     if (ns.failure) throw new Error(`kind: ${ns.failure}`);
   }
 
-  lacks(): ReadonlyMap<Requirement, string> {
-    return new Map();
-  }
-
-  runtimeAvailability(): Availability {
-    // Both probes are built into the image (k8s/Dockerfile).
-    return { ok: true };
-  }
-
   facts(): PlacementFacts {
     const { resources } = this.render;
     return {
       isolation: 'real pods on a kind node: containerd, the kubelet, a CNI; the same pod model as any cluster',
-      resources: {
-        ...(resources.cpu !== undefined ? { cpuLimitCores: resources.cpu } : {}),
-        ...(resources.memoryBytes !== undefined ? { memoryBytes: resources.memoryBytes } : {}),
-        appliedWith: resources.guaranteed ? 'pod resources: Guaranteed QoS (whole CPUs, requests = limits) for the static CPU manager' : 'pod resources.limits (Burstable QoS)',
-      },
+      resources: this.appliedResources(resources.guaranteed ? 'pod resources: Guaranteed QoS (whole CPUs, requests = limits) for the static CPU manager' : 'pod resources.limits (Burstable QoS)'),
       ...(this.cluster.k8sVersion ? { k8sVersion: this.cluster.k8sVersion } : {}),
       details: {
         cluster: CLUSTER_NAME,
@@ -129,19 +106,8 @@ class KindSession implements PlacementSession {
     };
   }
 
-  async runPair(spec: PairSpec, signal: AbortSignal): Promise<PairOutcome> {
-    const { outcome, interrupted } = await runClusterPair(renderPair(pairInput(spec), this.render), this.options.runTag, KUBE_CONTEXT, signal);
-    if (interrupted) this.interrupted = true;
-    return outcome;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected override closing(): void {
     if (this.settings.teardown) this.log(`--teardown: deleting the cluster '${CLUSTER_NAME}'`);
-    const steps = closePlan(this.options.runTag, { interrupted: this.interrupted, teardown: this.settings.teardown, namespaceCreated: this.namespaceCreated });
-    const result = await runSteps(steps);
-    for (const problem of [result.failure, ...result.notes]) if (problem) this.log(`warning: ${problem}`);
   }
 }
 

@@ -10,7 +10,7 @@
  *   PODIPC_KIND_DEV_SHM_MIB=N       mount an N MiB emptyDir {medium: Memory} at /dev/shm instead of the runtime's 64 MiB
  *   PODIPC_KIND_IMAGE=NAME:TAG      the probe image's name (default podipc-probe:local)
  */
-import { DEFAULT_IMAGE } from '../../k8s/names.js';
+import { imageWithTag, mibBytes } from '../env-settings.js';
 
 export interface KindSettings {
   teardown: boolean;
@@ -43,18 +43,8 @@ export function kindSettings(env: NodeJS.ProcessEnv, teardownFlag = false): Sett
   const teardown = bool('PODIPC_KIND_TEARDOWN') || teardownFlag;
   const pinnedCluster = bool('PODIPC_KIND_PINNED');
   const raiseIpcLimits = bool('PODIPC_KIND_RAISE_IPC_LIMITS');
-  let devShmBytes: number | undefined;
-  const shm = env.PODIPC_KIND_DEV_SHM_MIB;
-  if (shm !== undefined && shm !== '') {
-    const mib = Number(shm);
-    if (!Number.isInteger(mib) || mib < 1 || mib > 65536) errors.push(`PODIPC_KIND_DEV_SHM_MIB='${shm}' is not a size in MiB between 1 and 65536, e.g. PODIPC_KIND_DEV_SHM_MIB=256`);
-    else devShmBytes = mib * 1_048_576;
-  }
-  const image = env.PODIPC_KIND_IMAGE || DEFAULT_IMAGE;
-  // A tag is required: `imagePullPolicy: Never` with an implicit :latest is easy to get wrong.
-  if (!/^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(image)) {
-    errors.push(`PODIPC_KIND_IMAGE='${image}' is not an image name with a tag, e.g. podipc-probe:local`);
-  }
+  const devShmBytes = mibBytes(env, 'PODIPC_KIND_DEV_SHM_MIB', errors);
+  const image = imageWithTag(env, 'PODIPC_KIND_IMAGE', errors);
   const nodeImage = env.PODIPC_KIND_NODE_IMAGE || undefined;
   if (errors.length > 0) return { ok: false, reason: errors.join('; ') };
   return { ok: true, settings: { teardown, pinnedCluster, nodeImage, raiseIpcLimits, devShmBytes, image } };
