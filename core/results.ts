@@ -187,6 +187,8 @@ export const configSchema = z.object({
   /** The rate probe's fixed target rates and its search, when it ran. */
   ratesPerSec: z.array(z.number().positive()).optional(),
   rateSearch: rateSearchSchema.optional(),
+  /** The rate probe's --burst when above 1: every rate case sent bursts of this many messages. */
+  rateBurst: z.number().int().positive().optional(),
 });
 
 export const resultFileSchema = z.object({
@@ -238,7 +240,7 @@ type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'plac
 /** A rate case's part of the key: "@10000/s" (", burst 8"), or "search p99<=100us"; empty for other probes. */
 export function rateKeyPart(c: Partial<Pick<CaseResult, 'ratePerSec' | 'burst' | 'p99BudgetNs'>>): string {
   if (c.ratePerSec !== undefined) return ` ${c.ratePerSec}/s${c.burst !== undefined && c.burst > 1 ? ` burst${c.burst}` : ''}`;
-  if (c.p99BudgetNs !== undefined) return ` search-p99<=${c.p99BudgetNs / 1000}us`;
+  if (c.p99BudgetNs !== undefined) return ` search-p99<=${c.p99BudgetNs / 1000}us${c.burst !== undefined && c.burst > 1 ? ` burst${c.burst}` : ''}`;
   return '';
 }
 
