@@ -143,7 +143,7 @@ export function rateSections(results: ResultFile): RateSection[] {
         id: `rate-${topology}`,
         heading: `Latency under load: response time at a fixed arrival rate, ${TOPOLOGY_TEXT[topology]}`,
         intro:
-          'Messages are sent on a fixed schedule, one request outstanding. Response time counts from when each message should have been sent (a stall counts for every message that waited behind it); service time from when it was sent, as a ping-pong would report it. CPU is per message on each side at that rate.' +
+          'Messages are sent on a fixed schedule, one request outstanding. Response time counts from when each message should have been sent (a stall counts for every message that waited behind it); service time from when it was sent, as a ping-pong would report it. CPU is per message on each side at that rate; the client\'s leaves out the probe\'s own pacing spin (the last ~150 µs before each send, which no real client spends; results.json keeps it per run as pacingSpinUsPerMsg).' +
           burstIntro(fixed),
         tables: [...groupBySize(results, fixed)].map(([heading, cases], i) => atRateTable(`rate-${topology}-${i}`, heading, cases, order)),
       });
