@@ -11,7 +11,9 @@
  *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`;
  *      env.probeOverhead (optional: the run's resolution per runtime); rate cases (optional
  *      fields: ratePerSec in the case key, response/service histograms per run, the search's
- *      steps and sustainable rate) - added before schema 2 was released, so no version bump.
+ *      steps and sustainable rate; later `burst` on rate cases and config.rateBurst, both
+ *      optional and only for --burst above 1) - added before schema 2 was released, so no
+ *      version bump.
  */
 import { z } from 'zod';
 import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, rateSearchSchema, rateStepSchema, throughputSchema } from './protocol.js';

@@ -20,6 +20,7 @@ import { test } from 'node:test';
 import type { ProbeLine } from '../core/protocol.js';
 import { caseKey } from '../core/results.js';
 import { describeConfig, parseRunArgs } from '../harness/config.js';
+import { parseRenderArgs } from '../harness/commands/k8s.js';
 import { UsageError } from '../harness/flags.js';
 import { buildMatrix, capabilityOffer, planCases } from '../harness/matrix.js';
 import { processPlacement } from '../harness/placements/process.js';
@@ -71,6 +72,14 @@ test('--burst is carried into every rate case of the matrix and its plan, into t
   const even = parseRunArgs(['--rates', '1k', '--burst', '1'])!;
   assert.equal(even.rate?.burst, undefined);
   assert.equal(describeConfig(even).rateBurst, undefined);
+});
+
+test('k8s render --rates 1k --burst 8: the rendered plans carry the burst; without the rate probe it is refused', () => {
+  const request = parseRenderArgs(['--out', join(tmpdir(), 'podipc-burst-render'), '--quick', '--rates', '1k', '--burst', String(BURST), '--mechanisms', 'tcp', '--sizes', '64'])!;
+  const rate = request.pairs.flatMap((p) => p.spec.cases).filter((c) => c.probe === 'rate');
+  assert.ok(rate.length > 0);
+  assert.ok(rate.every((c) => c.burst === BURST), JSON.stringify(rate));
+  assert.throws(() => parseRenderArgs(['--out', join(tmpdir(), 'podipc-burst-render'), '--burst', '8', '--probes', 'latency']), /--burst is for the rate probe, but --probes latency leaves it out/);
 });
 
 const count = (h: NonNullable<ProbeLine['responseHistogram']>): number => h.pairs.reduce((n, [, c]) => n + c, 0);

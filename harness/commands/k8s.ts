@@ -62,6 +62,9 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const sizes = flags.sizes ?? (flags.quick ? [...PROFILES.quick.sizes] : DEFAULT_SIZES);
   const topologies = flags.topology.filter((t) => (TOPOLOGIES as readonly string[]).includes(t));
   const probes = flags.probes ?? (flags.rates ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
+  if (flags.burst !== undefined && !probes.includes('rate')) {
+    throw new UsageError(`--burst is for the rate probe, but --probes ${probes.join(',')} leaves it out: add --rates (or --probes ${[...probes, 'rate'].join(',')}), e.g. --rates 10k --burst ${flags.burst}`);
+  }
   const burst = flags.burst !== undefined && flags.burst > 1 ? { burst: flags.burst } : {};
   const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)], ...burst } : undefined;
   const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: flags.runtime, ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
