@@ -37,6 +37,31 @@ export const nowNs: () => number = tick
     }
   : () => performance.now() * 1e6;
 
+const cpuSlot = new Float64Array(1);
+
+function addonThreadCpuTick(): (() => void) | undefined {
+  if (!nativeAvailable()) return undefined;
+  const addon = native();
+  return typeof addon.threadCpuClockInit === 'function' ? addon.threadCpuClockInit(cpuSlot) : undefined;
+}
+
+const cpuTick = addonThreadCpuTick();
+
+/**
+ * CPU time of this thread in ns (CLOCK_THREAD_CPUTIME_ID through the addon): it stops while
+ * the thread is preempted or asleep. Without the addon, the process's CPU time
+ * (process.cpuUsage, µs; other threads included) stands in: it too stops during preemption.
+ */
+export const threadCpuNs: () => number = cpuTick
+  ? () => {
+      cpuTick();
+      return cpuSlot[0]!;
+    }
+  : () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) * 1e3;
+    };
+
 /** Let the event loop run once (signals, timers, I/O callbacks): one promise, not one per message. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

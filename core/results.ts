@@ -11,7 +11,9 @@
  *      typed config; each run's latency distribution as an HdrHistogram; `interrupted`;
  *      env.probeOverhead (optional: the run's resolution per runtime); rate cases (optional
  *      fields: ratePerSec in the case key, response/service histograms per run, the search's
- *      steps and sustainable rate) - added before schema 2 was released, so no version bump.
+ *      steps and sustainable rate; later `burst` on rate cases and config.rateBurst, both
+ *      optional and only for --burst above 1) - added before schema 2 was released, so no
+ *      version bump.
  */
 import { z } from 'zod';
 import { cpuSchema, formatZodError, integritySchema, latencyNsSchema, probeLineSchema, rateSearchSchema, rateStepSchema, throughputSchema } from './protocol.js';
@@ -187,6 +189,8 @@ export const configSchema = z.object({
   /** The rate probe's fixed target rates and its search, when it ran. */
   ratesPerSec: z.array(z.number().positive()).optional(),
   rateSearch: rateSearchSchema.optional(),
+  /** The rate probe's --burst when above 1: every rate case sent bursts of this many messages. */
+  rateBurst: z.number().int().positive().optional(),
 });
 
 export const resultFileSchema = z.object({
@@ -238,7 +242,7 @@ type CaseIdentity = Pick<CaseResult, 'mechanism' | 'variant' | 'runtime' | 'plac
 /** A rate case's part of the key: "@10000/s" (", burst 8"), or "search p99<=100us"; empty for other probes. */
 export function rateKeyPart(c: Partial<Pick<CaseResult, 'ratePerSec' | 'burst' | 'p99BudgetNs'>>): string {
   if (c.ratePerSec !== undefined) return ` ${c.ratePerSec}/s${c.burst !== undefined && c.burst > 1 ? ` burst${c.burst}` : ''}`;
-  if (c.p99BudgetNs !== undefined) return ` search-p99<=${c.p99BudgetNs / 1000}us`;
+  if (c.p99BudgetNs !== undefined) return ` search-p99<=${c.p99BudgetNs / 1000}us${c.burst !== undefined && c.burst > 1 ? ` burst${c.burst}` : ''}`;
   return '';
 }
 

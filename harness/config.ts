@@ -20,7 +20,7 @@ export interface RunConfig {
   sizes: number[];
   probes: ProbeKind[];
   /** The rate probe's cases (when `probes` includes rate): fixed target rates and/or the search. */
-  rate: { ratesPerSec: number[]; search?: RateSearch } | undefined;
+  rate: { ratesPerSec: number[]; search?: RateSearch; burst?: number } | undefined;
   topologies: Topology[];
   runtimes: RuntimeId[];
   runs: number;
@@ -86,6 +86,17 @@ export const DEFAULT_PROBES: readonly ProbeKind[] = ['latency', 'throughput'];
  * round trip allows; quick measures one rate (the smoke suite must stay under a minute).
  */
 export const DEFAULT_RATES = { full: [1000, 10_000, 50_000], quick: [10_000] } as const;
+/** The largest --burst: a burst is sent back to back with one request outstanding, so a million is already minutes of backlog. */
+export const MAX_BURST = 1_000_000;
+
+function burstSize(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > MAX_BURST) {
+    throw new UsageError(`--${flag}: '${text.trim()}' is not a burst size; give a whole number of messages from 1 to ${MAX_BURST} that share one intended send time (1: evenly spaced), e.g. --${flag} 8`);
+  }
+  return n;
+}
+
 /** The sustainable-rate search climbs x2 from here (core/rate.ts nextSearchRate) up to its maximum. */
 export const RATE_SEARCH_RANGE = { startRatePerSec: 1000, maxRatePerSec: { full: 2_000_000, quick: 200_000 } } as const;
 
@@ -116,6 +127,7 @@ export const RUN_FLAGS = {
   probes: valueFlag({ metavar: 'LIST', help: `${PROBE_KINDS.join(',')} (rate: open loop at fixed arrival rates, see --rates)`, defaultText: `${DEFAULT_PROBES.join(',')}, plus rate with --rates or --rate-search`, parse: (t, f) => choiceList(f, t, PROBE_KINDS) as ProbeKind[] }),
   rates: valueFlag({ metavar: 'LIST', help: 'rate probe: target arrival rates in messages per second, e.g. 1k,10k,100k', defaultText: both(DEFAULT_RATES.full.join(','), DEFAULT_RATES.quick.join(',')), parse: (t, f) => rateList(f, t) }),
   'rate-search': switchFlag('rate probe: also search for the sustainable rate (the highest with p99 response within --p99-budget-us, nothing lost)'),
+  burst: valueFlag({ metavar: 'N', help: 'rate probe: send in bursts of N messages that share one intended send time, the bursts spaced so the average is still the target rate (1: evenly spaced)', defaultText: '1', parse: (t, f) => burstSize(f, t) }),
   'p99-budget-us': valueFlag({ metavar: 'US', help: 'the rate search\'s p99 response-time budget, in µs', default: 100, parse: (t, f) => positiveNumber(f, t, { unit: 'µs', example: '100' }) }),
   topology: valueFlag({ metavar: 'LIST', help: `${TOPOLOGIES.join(',')}: cross-pod needs a placement with a second pod`, default: [...TOPOLOGIES] as Topology[], defaultText: 'both where the placement has a second pod', parse: (t, f) => choiceList(f, t, TOPOLOGIES) }),
   runs: valueFlag({ metavar: 'N', help: 'independent process pairs per case (compare needs 4 per side, 5 to tolerate one odd run)', defaultText: both(PROFILES.full.runs, PROFILES.quick.runs), parse: (t, f) => count(f, t, '5') }),
@@ -163,6 +175,9 @@ export function runConfigFrom(flags: RunFlags): RunConfig {
   if (rateAsked && !probes.includes('rate')) {
     throw new UsageError(`${flags.rates !== undefined ? '--rates' : '--rate-search'} is for the rate probe, but --probes ${probes.join(',')} leaves it out: add rate, e.g. --probes ${[...probes, 'rate'].join(',')}`);
   }
+  if (flags.burst !== undefined && !probes.includes('rate')) {
+    throw new UsageError(`--burst is for the rate probe, but --probes ${probes.join(',')} leaves it out: add --rates (or --probes ${[...probes, 'rate'].join(',')}), e.g. --rates 10k --burst ${flags.burst}`);
+  }
   return {
     placements: flags.placement,
     selections: flags.mechanisms,
@@ -174,6 +189,8 @@ export function runConfigFrom(flags: RunFlags): RunConfig {
           ...(flags['rate-search']
             ? { search: { p99BudgetNs: flags['p99-budget-us'] * 1000, startRatePerSec: RATE_SEARCH_RANGE.startRatePerSec, maxRatePerSec: flags.quick ? RATE_SEARCH_RANGE.maxRatePerSec.quick : RATE_SEARCH_RANGE.maxRatePerSec.full } }
             : {}),
+          // Burst 1 is the even schedule: not carried, so its cases keep the keys of a run without --burst.
+          ...(flags.burst !== undefined && flags.burst > 1 ? { burst: flags.burst } : {}),
         }
       : undefined,
     topologies: flags.topology,
@@ -225,5 +242,6 @@ export function describeConfig(config: RunConfig): RunConfigRecord {
     ...(config.memoryBytes !== undefined ? { memoryBytes: config.memoryBytes } : {}),
     ...(config.rate && config.rate.ratesPerSec.length > 0 ? { ratesPerSec: config.rate.ratesPerSec } : {}),
     ...(config.rate?.search ? { rateSearch: config.rate.search } : {}),
+    ...(config.rate?.burst !== undefined ? { rateBurst: config.rate.burst } : {}),
   };
 }

@@ -30,6 +30,8 @@ export interface MatrixCase {
   ratePerSec?: number;
   /** ...or the sustainable-rate search. */
   search?: RateSearch;
+  /** Rate cases in bursts: this many messages share each intended send time (absent: 1). */
+  burst?: number;
   /** Set when the case will not run; the reason goes into results.json. */
   skip?: string;
 }
@@ -70,16 +72,17 @@ export interface MatrixRequest {
    * The rate probe's cases per size: one per fixed rate, and one search when asked for.
    * Required when `probes` includes 'rate'.
    */
-  rate?: { ratesPerSec: readonly number[]; search?: RateSearch };
+  rate?: { ratesPerSec: readonly number[]; search?: RateSearch; burst?: number };
 }
 
 /** The rate probe's variants of a (probe, size) cell: one per rate plus the search; other probes: one. */
-function rateCells(request: MatrixRequest, probe: ProbeKind): Array<Pick<MatrixCase, 'ratePerSec' | 'search'>> {
+function rateCells(request: MatrixRequest, probe: ProbeKind): Array<Pick<MatrixCase, 'ratePerSec' | 'search' | 'burst'>> {
   if (probe !== 'rate') return [{}];
   if (!request.rate || (request.rate.ratesPerSec.length === 0 && !request.rate.search)) {
     throw new Error("the rate probe needs rates or a search (MatrixRequest.rate): pass --rates or --rate-search");
   }
-  return [...request.rate.ratesPerSec.map((ratePerSec) => ({ ratePerSec })), ...(request.rate.search ? [{ search: request.rate.search }] : [])];
+  const burst = request.rate.burst !== undefined && request.rate.burst > 1 ? { burst: request.rate.burst } : {};
+  return [...request.rate.ratesPerSec.map((ratePerSec) => ({ ratePerSec, ...burst })), ...(request.rate.search ? [{ search: request.rate.search, ...burst }] : [])];
 }
 
 /** Why a requirement is missing for this placement/topology/runtime, or undefined when it is met. */
@@ -162,6 +165,7 @@ export function planCases(matrix: Matrix, caseIds: readonly number[], budget: Pi
       ...(warmupRoundTrips !== budget.warmupRoundTrips ? { warmupRoundTrips } : {}),
       ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
       ...(c.search ? { search: c.search } : {}),
+      ...(c.burst !== undefined ? { burst: c.burst } : {}),
     };
   });
 }

@@ -122,6 +122,7 @@ function collectCases(matrix: Matrix, runsByCase: Map<number, RunResult[]>, limi
       messageBytes: c.messageBytes,
       ...(c.ratePerSec !== undefined ? { ratePerSec: c.ratePerSec } : {}),
       ...(c.search ? { p99BudgetNs: c.search.p99BudgetNs } : {}),
+      ...(c.burst !== undefined ? { burst: c.burst } : {}),
       topology: c.topology,
     };
     if (c.skip !== undefined) return void out.push({ ...base, status: 'skipped', reason: c.skip, runs: [] });

@@ -84,6 +84,8 @@ export interface NativeAddon {
   // --- a clock that allocates nothing (bench/native/clock.cc), for the probes' round trips ---
   /** Register `slot` (Float64Array, length >= 1); the returned function writes CLOCK_MONOTONIC ns into slot[0]. */
   clockInit(slot: Float64Array): () => void;
+  /** The same with CLOCK_THREAD_CPUTIME_ID: the calling thread's CPU time, ns (stops while it is preempted or asleep). */
+  threadCpuClockInit?(slot: Float64Array): () => void;
 
   // --- removal by key, for sweeping a crashed run's ledger ---
   /** Look up the key (no IPC_CREAT) and IPC_RMID it; false when no such object. */

@@ -29,6 +29,7 @@ const RENDER_FLAGS = {
   sizes: RUN_FLAGS.sizes,
   probes: RUN_FLAGS.probes,
   rates: RUN_FLAGS.rates,
+  burst: RUN_FLAGS.burst,
   topology: RUN_FLAGS.topology,
   runtime: RUN_FLAGS.runtime,
   'raise-ipc-limits': switchFlag('set unsafe IPC sysctls (fs.mqueue.*, kernel.msg*) in pods of IPC mechanisms'),
@@ -61,7 +62,11 @@ function renderRequest(flags: FlagValues<typeof RENDER_FLAGS>): RenderRequest {
   const sizes = flags.sizes ?? (flags.quick ? [...PROFILES.quick.sizes] : DEFAULT_SIZES);
   const topologies = flags.topology.filter((t) => (TOPOLOGIES as readonly string[]).includes(t));
   const probes = flags.probes ?? (flags.rates ? [...DEFAULT_PROBES, 'rate' as const] : [...DEFAULT_PROBES]);
-  const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)] } : undefined;
+  if (flags.burst !== undefined && !probes.includes('rate')) {
+    throw new UsageError(`--burst is for the rate probe, but --probes ${probes.join(',')} leaves it out: add --rates (or --probes ${[...probes, 'rate'].join(',')}), e.g. --rates 10k --burst ${flags.burst}`);
+  }
+  const burst = flags.burst !== undefined && flags.burst > 1 ? { burst: flags.burst } : {};
+  const rate = probes.includes('rate') ? { ratesPerSec: flags.rates ?? [...(flags.quick ? DEFAULT_RATES.quick : DEFAULT_RATES.full)], ...burst } : undefined;
   const matrix = buildMatrix({ selections: flags.mechanisms, probes, sizes, topologies, runtimes: flags.runtime, ...(rate ? { rate } : {}) }, [capabilityOffer(kindPlacement)]);
   const pairs = matrix.groups.map((group): PairInput => {
     const spec: PairSpec = { runtime: group.runtime, topology: group.topology, run: 0, cases: planCases(matrix, group.caseIds, budget), budget };

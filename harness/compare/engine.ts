@@ -35,6 +35,31 @@ export interface Side {
   spreadPct: number;
 }
 
+/**
+ * The run-level value a case is compared on, one per kind of case:
+ * - `p50`: latency cases, the p50 round trip (ns, lower is better);
+ * - `msgsPerSec`: throughput cases, delivered messages per second (higher is better);
+ * - `responseP99`: rate cases at a fixed rate, the p99 response time at that rate (ns, from
+ *   the intended send: what a caller on the schedule waits; lower is better). The tail, not
+ *   the median: holding a rate is about the tail, and the search judges on it too;
+ * - `sustainableRatePerSec`: rate search cases, the sustainable rate the search found
+ *   (msg/s, higher is better) - not the latency of its best step, which sits near the budget
+ *   by construction whatever the mechanism can hold.
+ */
+export type Metric = 'p50' | 'msgsPerSec' | 'responseP99' | 'sustainableRatePerSec';
+
+/** Lower is better for times, higher for rates. */
+export function lowerIsBetter(metric: Metric): boolean {
+  return metric === 'p50' || metric === 'responseP99';
+}
+
+/** The metric a case is compared on (see `Metric`). */
+export function metricOf(c: Pick<CaseResult, 'probe' | 'ratePerSec' | 'p99BudgetNs'>): Metric {
+  if (c.probe === 'throughput') return 'msgsPerSec';
+  if (c.probe === 'rate') return c.ratePerSec === undefined && c.p99BudgetNs !== undefined ? 'sustainableRatePerSec' : 'responseP99';
+  return 'p50';
+}
+
 export interface CaseComparison {
   key: string;
   mechanism: string;
@@ -42,13 +67,14 @@ export interface CaseComparison {
   runtime: RuntimeId;
   placement: PlacementId;
   probe: ProbeKind;
-  /** Rate cases: the target rate, or the search's budget (the label names them). */
+  /** Rate cases: the target rate, or the search's budget, and the burst (the label names them). */
   ratePerSec?: number;
   p99BudgetNs?: number;
+  burst?: number;
   messageBytes: number;
   topology: Topology;
-  /** `p50` (round-trip latency, ns, lower is better) or `msgsPerSec` (higher is better). */
-  metric: 'p50' | 'msgsPerSec';
+  /** What is compared: see `Metric`. */
+  metric: Metric;
   base: Side;
   head: Side;
   /** head median / base median - 1, in percent. */
@@ -337,12 +363,24 @@ function byCaseOrder(a: CaseComparison, b: CaseComparison): number {
   );
 }
 
-function metricValues(c: CaseResult, metric: CaseComparison['metric']): number[] {
+function runValue(r: CaseResult['runs'][number], metric: Metric): number | undefined {
+  switch (metric) {
+    case 'p50':
+      return r.latencyNs?.p50;
+    case 'msgsPerSec':
+      return r.throughput?.msgsPerSec;
+    case 'responseP99':
+      return r.responseNs?.p99;
+    case 'sustainableRatePerSec':
+      return r.sustainableRatePerSec;
+  }
+}
+
+function metricValues(c: CaseResult, metric: Metric): number[] {
   const values: number[] = [];
   for (const r of c.runs) {
     if (r.status !== 'ok') continue;
-    // Rate runs: the response time (from the intended send) at the case's rate.
-    const v = metric === 'p50' ? (r.latencyNs ?? r.responseNs)?.p50 : r.throughput?.msgsPerSec;
+    const v = runValue(r, metric);
     if (v !== undefined) values.push(v);
   }
   return values;
@@ -354,7 +392,7 @@ function side(values: number[]): Side {
 }
 
 function compareCase(key: string, b: CaseResult, h: CaseResult, options: CompareOptions): CaseComparison | { key: string; reason: string } | 'neither' {
-  const metric: CaseComparison['metric'] = b.probe === 'throughput' ? 'msgsPerSec' : 'p50';
+  const metric = metricOf(b);
   const bv = metricValues(b, metric);
   const hv = metricValues(h, metric);
   if (bv.length === 0 && hv.length === 0) return 'neither';
@@ -364,6 +402,9 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     return { key, reason: [why('base', b, bv.length), why('head', h, hv.length)].filter(Boolean).join('; ') };
   }
   if ([...bv, ...hv].some((v) => !(v > 0))) {
+    if (metric === 'sustainableRatePerSec') {
+      return { key, reason: `a run's search found no sustainable rate (not even the start rate held within the budget), so no ratio can be formed; the report's sustainable-rate table has the steps` };
+    }
     return { key, reason: 'a run reported a zero or negative value, so no ratio can be formed' };
   }
   const base = side(bv);
@@ -380,6 +421,7 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     messageBytes: b.messageBytes,
     ...(b.ratePerSec !== undefined ? { ratePerSec: b.ratePerSec } : {}),
     ...(b.p99BudgetNs !== undefined ? { p99BudgetNs: b.p99BudgetNs } : {}),
+    ...(b.burst !== undefined ? { burst: b.burst } : {}),
     topology: b.topology,
     metric,
     base,
@@ -394,7 +436,7 @@ function compareCase(key: string, b: CaseResult, h: CaseResult, options: Compare
     why: '',
   };
   if (metric === 'p50') {
-    const p99 = (c: CaseResult): number[] => c.runs.filter((r) => r.status === 'ok' && (r.latencyNs ?? r.responseNs)).map((r) => (r.latencyNs ?? r.responseNs)!.p99);
+    const p99 = (c: CaseResult): number[] => c.runs.filter((r) => r.status === 'ok' && r.latencyNs).map((r) => r.latencyNs!.p99);
     const b99 = p99(b);
     const h99 = p99(h);
     if (b99.length && h99.length && median(b99) > 0) out.p99ChangePct = (median(h99) / median(b99) - 1) * 100;
@@ -418,7 +460,7 @@ function decide(c: CaseComparison, q: number, options: CompareOptions): void {
   } else if (Math.abs(c.changePct) < options.thresholdPct) {
     c.why = `significant (q=${formatP(q)}) but ${formatPct(c.changePct)} is under the ${options.thresholdPct} % threshold`;
   } else {
-    const worse = c.metric === 'p50' ? c.changePct > 0 : c.changePct < 0;
+    const worse = lowerIsBetter(c.metric) ? c.changePct > 0 : c.changePct < 0;
     c.verdict = worse ? 'slower' : 'faster';
     c.why = `q=${formatP(q)} < α=${options.alpha} and |change| >= ${options.thresholdPct} %`;
     return;
@@ -443,5 +485,5 @@ export function timeFactor(c: CaseComparison): { factor: number; low: number; hi
   const r = 1 + c.changePct / 100;
   const lo = 1 + c.ci.lowPct / 100;
   const hi = 1 + c.ci.highPct / 100;
-  return c.metric === 'p50' ? { factor: r, low: lo, high: hi } : { factor: 1 / r, low: 1 / hi, high: 1 / lo };
+  return lowerIsBetter(c.metric) ? { factor: r, low: lo, high: hi } : { factor: 1 / r, low: 1 / hi, high: 1 / lo };
 }

@@ -4,7 +4,7 @@
  */
 import { rateKeyPart } from '../../core/results.js';
 import { formatBytes, formatNs, formatP, formatPct, formatRate } from '../report/format.js';
-import { pct0, timeFactor, type CaseComparison, type Comparison, type Difference, type Side } from './engine.js';
+import { lowerIsBetter, pct0, timeFactor, type CaseComparison, type Comparison, type Difference, type Side } from './engine.js';
 
 export function shortCommit(commit: string): string {
   // 40-hex commits shorten to 7 like git does, keeping the runner's "-dirty" suffix.
@@ -16,12 +16,22 @@ export function caseLabel(c: CaseComparison): string {
   return `${c.mechanism} ${c.probe} ${formatBytes(c.messageBytes)}${rateKeyPart(c)} ${c.topology}${c.runtime === 'node' ? '' : ` ${c.runtime}`}`;
 }
 
+/** What the values are: "p50 RTT", "msgs/s", "p99 response at 10 k msg/s", "sustainable msg/s (p99 <= 100 µs)". */
 export function metricLabel(c: CaseComparison): string {
-  return c.metric === 'p50' ? 'p50 RTT' : 'msgs/s';
+  switch (c.metric) {
+    case 'p50':
+      return 'p50 RTT';
+    case 'msgsPerSec':
+      return 'msgs/s';
+    case 'responseP99':
+      return `p99 response at ${formatRate(c.ratePerSec!)}${c.burst !== undefined && c.burst > 1 ? ` in bursts of ${c.burst}` : ''}`;
+    case 'sustainableRatePerSec':
+      return `sustainable msg/s (p99 <= ${formatNs(c.p99BudgetNs!)})`;
+  }
 }
 
 export function valueText(c: CaseComparison, v: number): string {
-  return c.metric === 'p50' ? formatNs(v) : formatRate(v);
+  return lowerIsBetter(c.metric) ? formatNs(v) : formatRate(v);
 }
 
 /** "41.2 µs ±3.1 %": median of the runs ± half their range. */
@@ -128,5 +138,6 @@ export const METHOD_NOTE = (c: Comparison): string =>
   `Base and head: median of the runs ± half their range. Change: head median / base median − 1. ` +
   `CI: distribution-free interval of the ratio from the sorted pairwise run ratios (Hodges-Lehmann / Bauer 1972), ` +
   `at the smallest exact confidence >= ${pct0(1 - c.options.alpha)} the run counts allow. ` +
-  `Latency cases compare run-level p50 round trip (lower is better), throughput cases run-level msgs/s (higher is better); ` +
-  `p99 Δ is informational.`;
+  `Latency cases compare run-level p50 round trip (lower is better), throughput cases run-level msgs/s (higher is better), ` +
+  `rate cases at a fixed rate run-level p99 response time at that rate (lower is better), rate searches the run-level sustainable rate (higher is better); ` +
+  `p99 Δ (latency cases) is informational.`;

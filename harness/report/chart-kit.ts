@@ -32,6 +32,8 @@ export interface ChartPoint {
   y: number;
   /** Top of the whisker (p99 on latency charts); absent when too few samples back it. */
   yHigh?: number;
+  /** Bottom of the whisker when it reaches below the point (p50 on the rate charts, whose point is the p99). */
+  yLow?: number;
   /** Text drawn next to the point (mechanism names on scatter plots, "lost 67 %"). */
   note?: string;
   /** Share of messages lost or corrupted (percent): the point is drawn as a cross. */
@@ -58,7 +60,7 @@ export interface ChartPanel {
   x: ChartAxis;
   y: ChartAxis;
   series: ChartSeries[];
-  /** Draw a whisker from y up to yHigh. */
+  /** Draw a whisker from y (or yLow) up to yHigh. */
   whiskers: boolean;
   /** Spread the series a little along the log x axis so their whiskers stay apart. */
   dodge: boolean;
@@ -235,6 +237,7 @@ export function chartKit() {
         y: p.y,
         trueX: p.x,
         yHigh: p.yHigh,
+        yLow: p.yLow,
         note: p.note,
         lossPct: p.lossPct,
         detail: p.detail,
@@ -341,7 +344,11 @@ export function chartKit() {
     return out;
   };
 
-  /** A vertical whisker from each point (p50) up to its yHigh (p99), with a cap; under the points. */
+  /**
+   * A vertical whisker from each point (p50) up to its yHigh (p99), with a cap; under the
+   * points. A point with a yLow (the rate charts: point p99, whisker p50 to p99.9) has the
+   * whisker start there, capped too.
+   */
   const whiskerPlugin = {
     id: 'podipcWhiskers',
     beforeDatasetsDraw(chart: AnyChart, _args: unknown, options: { enabled?: boolean }): void {
@@ -355,12 +362,18 @@ export function chartKit() {
       for (const p of visiblePoints(chart)) {
         if (!p.raw || p.raw.yHigh === undefined || p.raw.yHigh === null) continue;
         const top = scale.getPixelForValue(p.raw.yHigh);
+        const low = p.raw.yLow !== undefined && p.raw.yLow !== null;
+        const bottom = low ? scale.getPixelForValue(p.raw.yLow) : p.y;
         ctx.strokeStyle = chart.data.datasets[p.ds]!.borderColor;
         ctx.beginPath();
-        ctx.moveTo(p.x, p.y);
+        ctx.moveTo(p.x, bottom);
         ctx.lineTo(p.x, top);
         ctx.moveTo(p.x - 3.5, top);
         ctx.lineTo(p.x + 3.5, top);
+        if (low) {
+          ctx.moveTo(p.x - 3.5, bottom);
+          ctx.lineTo(p.x + 3.5, bottom);
+        }
         ctx.stroke();
       }
       ctx.restore();

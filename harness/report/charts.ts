@@ -16,9 +16,14 @@
  *   "lost N %" beside it, and its segments are dotted (udp's goodput is not a clean line);
  * - the trade-off: p50 round trip against CPU per round trip (client + server), per size;
  * - comparisons when the file has them: Node vs native and placement vs placement, as paired
- *   points per size.
+ *   points per size;
+ * - latency under load, when the rate probe ran at fixed rates: per message size, the
+ *   response time against the target rate (log), one line per mechanism and runtime, the
+ *   same family panels; the dot is the p99, the whisker spans p50 to p99.9, and a rate the
+ *   run did not hold (the client fell behind, the achieved rate short of the target) is
+ *   marked at its point.
  */
-import { mechanismLabel, type PlacementId, type RuntimeId, type Topology } from '../../core/vocabulary.js';
+import { mechanismLabel, RUNTIMES, type PlacementId, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
 import { formatBytes, formatRate, formatUs } from './format.js';
 import { FAMILIES, FAMILY_TEXT, familyLookup, type Family, type FamilyLookup } from './families.js';
@@ -414,6 +419,142 @@ function sweepFigure(
   return figure(id, title, [what + lossKey(panels, '(goodput, dotted)'), envLine(results)], warningOf(results), 1, LINE_PANEL_HEIGHT_PX, panels);
 }
 
+const RATE_PANEL_HEIGHT_PX = 340;
+const RUNTIME_DASH: Record<RuntimeId, number[] | undefined> = { node: undefined, native: [7, 4] };
+
+/** Why a rate point is not a rate the mechanism held, for its note; undefined when it held. */
+function rateNotHeld(c: CaseResult): string | undefined {
+  if (c.clientBehind) return 'client behind';
+  if (c.achievedRatePerSec !== undefined && c.ratePerSec !== undefined && c.achievedRatePerSec < 0.95 * c.ratePerSec) return 'rate not held';
+  return undefined;
+}
+
+function ratePoint(c: CaseResult): ChartPoint | undefined {
+  const r = c.responseNs;
+  if (!r || r.p99 <= 0 || c.ratePerSec === undefined) return undefined;
+  // Too few messages behind a p99.9 (or a p99) and it is about the slowest one: no whisker top.
+  const samples = c.rateSamples ?? c.samples;
+  const tailTrusted = samples === undefined || samples >= 10 * MIN_SAMPLES_FOR_P99;
+  const notes = [lossNote(c), rateNotHeld(c)].filter((x): x is string => x !== undefined);
+  return {
+    x: c.ratePerSec,
+    y: r.p99,
+    ...(r.p50 > 0 ? { yLow: r.p50 } : {}),
+    ...(tailTrusted && r.p999 > 0 ? { yHigh: r.p999 } : r.p50 > 0 ? { yHigh: r.p99 } : {}),
+    ...(lossPercent(c) > 0 ? { lossPct: lossPercent(c) } : {}),
+    ...(notes.length ? { note: notes.join(', ') } : {}),
+    detail: [
+      `response p50 ${formatUs(r.p50 / 1e3)}, p99 ${formatUs(r.p99 / 1e3)}, p99.9 ${formatUs(r.p999 / 1e3)}`,
+      ...(c.achievedRatePerSec !== undefined ? [`achieved ${formatRate(c.achievedRatePerSec)}`] : []),
+      ...(c.serviceNs ? [`service p99 ${formatUs(c.serviceNs.p99 / 1e3)}`] : []),
+      ...(samples !== undefined ? [`${samples} messages`] : []),
+      ...cpuDetail(c, 'message'),
+    ],
+  };
+}
+
+/**
+ * The rate charts' panels: the size sweeps' family plan, but a line per mechanism AND
+ * runtime, so a family is split again (never parting a mechanism's variants) when that makes
+ * more lines than a panel holds. One plan for every size, so a line keeps its panel.
+ */
+function ratePanelPlan(cases: CaseResult[], styles: Map<string, MechanismStyle>, families: FamilyLookup): Array<{ family: Family; lines: string[]; split: boolean }> {
+  const lineOf = (c: CaseResult): string => `${mechanismLabel(c)}\u0000${c.runtime}`;
+  const order = [...styles.keys()];
+  const lines = [...new Set(cases.map(lineOf))].sort((a, b) => {
+    const [la, ra] = a.split('\u0000') as [string, string];
+    const [lb, rb] = b.split('\u0000') as [string, string];
+    return order.indexOf(la) - order.indexOf(lb) || byLabel(la, lb) || RUNTIMES.indexOf(ra as RuntimeId) - RUNTIMES.indexOf(rb as RuntimeId);
+  });
+  const mechanismOf = new Map(cases.map((c) => [lineOf(c), c.mechanism]));
+  const familyOf = new Map(cases.map((c) => [lineOf(c), families.family(c)]));
+  return FAMILIES.flatMap((family) => {
+    const inFamily = lines.filter((l) => familyOf.get(l) === family);
+    if (!inFamily.length) return [];
+    const parts = splitPanels(inFamily, (l) => mechanismOf.get(l) ?? l);
+    return parts.map((part) => ({ family, lines: part, split: parts.length > 1 }));
+  });
+}
+
+/**
+ * Latency under load, one figure per topology and message size: response time against the
+ * target rate, one panel per family, one line per mechanism (and runtime, when more than one
+ * measured), all panels on one y range. Only fixed-rate cases: a search has no target rate.
+ */
+function rateFigures(results: ResultFile, topology: Topology, styles: Map<string, MechanismStyle>, families: FamilyLookup): ChartSpec[] {
+  const cases = results.cases.filter((c) => c.status === 'ok' && c.probe === 'rate' && c.topology === topology && c.ratePerSec !== undefined && ratePoint(c) !== undefined);
+  if (!cases.length) return [];
+  // One placement per figure set, as the sweeps: the first in run order with rate cases here.
+  const placement = placementsOf(results).find((p) => cases.some((c) => c.placement === p))!;
+  const here = cases.filter((c) => c.placement === placement);
+  const runtimes = [...new Set(here.map((c) => c.runtime))];
+  const plan = ratePanelPlan(here, styles, families);
+  const rates = [...new Set(here.map((c) => c.ratePerSec!))].sort((a, b) => a - b);
+  const bursts = [...new Set(here.map((c) => c.burst ?? 1))].filter((b) => b > 1);
+  const host = results.env.hostname ?? results.env.cpuModel;
+  const sizes = [...new Set(here.map((c) => c.messageBytes))].sort((a, b) => a - b);
+  return sizes.flatMap((size) => {
+    const atSize = here.filter((c) => c.messageBytes === size);
+    const panels = plan
+      .map((part) => {
+        const drawn = part.lines.flatMap((line) => {
+          const [label, runtime] = line.split('\u0000') as [string, RuntimeId];
+          const measured = atSize.filter((c) => mechanismLabel(c) === label && c.runtime === runtime);
+          const points = measured
+            .map(ratePoint)
+            .filter((p): p is ChartPoint => p !== undefined)
+            .sort((a, b) => a.x - b.x);
+          if (!points.length) return [];
+          const st = styles.get(label);
+          const series: ChartSeries = {
+            label: runtimes.length > 1 ? `${label} (${runtime})` : label,
+            color: st?.color ?? '#555555',
+            dash: RUNTIME_DASH[runtime] ?? st?.dash ?? [],
+            marker: st?.marker ?? 'rectRot',
+            line: true,
+            points,
+          };
+          return [{ series, mechanism: measured[0]!.mechanism }];
+        });
+        const series = drawn.map((d) => d.series);
+        const mechanisms = [...new Set(drawn.map((d) => d.mechanism))];
+        return { series, title: part.split ? `${FAMILY_TEXT[part.family]}: ${mechanisms.join(', ')}` : `${FAMILY_TEXT[part.family]} (${series.length})` };
+      })
+      .filter((p) => p.series.length);
+    if (!panels.length) return [];
+    const all = panels.flatMap((p) => p.series);
+    const y = logBounds(all.flatMap((s) => s.points.flatMap((p) => [p.y, p.yHigh ?? 0, p.yLow ?? 0])));
+    const x: ChartAxis = { label: 'target rate (log)', unit: 'msgsPerSec', log: true, min: rates[0]! / 1.7, max: rates[rates.length - 1]! * 1.7, ticks: rates };
+    const specPanels: Array<Omit<ChartPanel, 'legendWidth'>> = panels.map((p) => ({
+      title: p.title,
+      x,
+      y: { label: 'response time (log)', unit: 'ns', log: true, ...y },
+      series: p.series,
+      whiskers: true,
+      dodge: true,
+      connect: false,
+      legend: 'line',
+    }));
+    const runtimeKey = runtimes.length > 1 ? `; solid: Node probe, dashed: native probe` : `; ${runtimes[0]} probe`;
+    const burstKey = bursts.length ? `; sent in bursts of ${bursts.join(', ')}` : '';
+    const markKey = specPanels.some((p) => p.series.some((s) => s.points.some((pt) => pt.note))) ? '; a note marks a rate not held (client behind, achieved rate short) or messages lost' : '';
+    return [
+      figure(
+        `rate-${topology}-${size}B`,
+        `Latency under load, ${TOPOLOGY_TEXT[topology]}, ${formatBytes(size)}: response time vs arrival rate`,
+        [
+          `${placement} placement on ${host}${runtimeKey}${burstKey}; response time from each message's intended send (a stall counts for every message behind it); dot: p99, whisker: p50 to p99.9 (to p99 under ${10 * MIN_SAMPLES_FOR_P99} messages); lower is better${markKey}${lossKey(specPanels)}`,
+          envLine(results),
+        ],
+        warningOf(results),
+        1,
+        RATE_PANEL_HEIGHT_PX,
+        specPanels,
+      ),
+    ];
+  });
+}
+
 /** The trade-off: p50 round trip against CPU per round trip (client + server), one panel per size. */
 function tradeoffFigure(results: ResultFile, topology: Topology, where: string, cases: CaseResult[], styles: Map<string, MechanismStyle>): ChartSpec | undefined {
   const sizes = [...new Set(cases.map((c) => c.messageBytes))].sort((a, b) => a - b);
@@ -551,6 +692,7 @@ function comparisonFigure<K extends string>(
  * `families` is the registry lookup (tests may pass their own).
  */
 export function buildChartSpecs(results: ResultFile, families: FamilyLookup = familyLookup()): ChartSpec[] {
+  const rateSpecs = (topology: Topology): ChartSpec[] => rateFigures(results, topology, styles, families);
   const styles = mechanismStyles(results, families);
   const plan = panelPlan(results, styles);
   const { runtime } = charted(results);
@@ -610,6 +752,7 @@ export function buildChartSpecs(results: ResultFile, families: FamilyLookup = fa
         false,
       ),
     );
+    specs.push(...rateSpecs(topology));
   }
 
   // Same pod vs cross pod, for the mechanisms measured in both, in the placement that has

@@ -57,6 +57,12 @@ function note(c: CaseResult): string {
   return notes.join('; ');
 }
 
+/** "10 k msg/s", or "10 k msg/s in bursts of 8" for a --burst run. */
+export function targetText(c: Pick<CaseResult, 'ratePerSec' | 'burst'>): string {
+  return `${formatRate(c.ratePerSec!)}${burstText(c)}`;
+}
+const burstText = (c: Pick<CaseResult, 'burst'>): string => (c.burst !== undefined && c.burst > 1 ? ` in bursts of ${c.burst}` : '');
+
 const dash = (v: number | undefined, f: (x: number) => string): RateCell => (v === undefined ? { text: '–' } : { text: f(v), value: v });
 const word = (text: string): RateCell => ({ text });
 
@@ -79,7 +85,7 @@ function atRateTable(id: string, heading: string, cases: CaseResult[], order: (a
     cells: [...cases].sort(order).map((c) => [
       word(mechanismLabel(c)),
       word(c.runtime),
-      { text: formatRate(c.ratePerSec!), value: c.ratePerSec! },
+      { text: targetText(c), value: c.ratePerSec! },
       dash(c.achievedRatePerSec, formatRate),
       dash(c.responseNs?.p50, formatNs),
       dash(c.responseNs?.p99, formatNs),
@@ -103,7 +109,7 @@ function sustainableTable(id: string, heading: string, cases: CaseResult[], orde
       .map((c) => [
         word(mechanismLabel(c)),
         word(c.runtime),
-        { text: formatNs(c.p99BudgetNs!), value: c.p99BudgetNs! },
+        { text: `${formatNs(c.p99BudgetNs!)}${burstText(c)}`, value: c.p99BudgetNs! },
         c.sustainableRatePerSec === undefined
           ? word('–')
           : c.sustainableRatePerSec === 0
@@ -115,6 +121,14 @@ function sustainableTable(id: string, heading: string, cases: CaseResult[], orde
         word(c.status === 'ok' ? '' : `${c.status}: ${c.reason ?? ''}`),
       ]),
   };
+}
+
+/** In a --burst run, what its schedule was: the queue inside each burst is in the response time by design. */
+function burstIntro(cases: CaseResult[]): string {
+  const bursts = [...new Set(cases.map((c) => c.burst ?? 1))].filter((b) => b > 1);
+  return bursts.length
+    ? ` Sent in bursts of ${bursts.join(', ')}: the messages of a burst share one intended send time and go one after another, so each waits for the answers before it (in its response time, not its service time).`
+    : '';
 }
 
 export function rateSections(results: ResultFile): RateSection[] {
@@ -129,7 +143,8 @@ export function rateSections(results: ResultFile): RateSection[] {
         id: `rate-${topology}`,
         heading: `Latency under load: response time at a fixed arrival rate, ${TOPOLOGY_TEXT[topology]}`,
         intro:
-          'Messages are sent on a fixed schedule, one request outstanding. Response time counts from when each message should have been sent (a stall counts for every message that waited behind it); service time from when it was sent, as a ping-pong would report it. CPU is per message on each side at that rate.',
+          'Messages are sent on a fixed schedule, one request outstanding. Response time counts from when each message should have been sent (a stall counts for every message that waited behind it); service time from when it was sent, as a ping-pong would report it. CPU is per message on each side at that rate; the client\'s leaves out the probe\'s own pacing spin (the last ~150 µs before each send, which no real client spends; results.json keeps it per run as pacingSpinUsPerMsg).' +
+          burstIntro(fixed),
         tables: [...groupBySize(results, fixed)].map(([heading, cases], i) => atRateTable(`rate-${topology}-${i}`, heading, cases, order)),
       });
     }
@@ -138,7 +153,8 @@ export function rateSections(results: ResultFile): RateSection[] {
         id: `sustainable-rate-${topology}`,
         heading: `Sustainable rate, ${TOPOLOGY_TEXT[topology]}`,
         intro:
-          'The highest arrival rate at which the p99 response time stayed within the budget with nothing lost and the client on schedule (a x2 ladder, then bisection); median of the runs.',
+          'The highest arrival rate at which the p99 response time stayed within the budget with nothing lost and the client on schedule (a x2 ladder, then bisection); median of the runs.' +
+          burstIntro(search),
         tables: [...groupBySize(results, search)].map(([heading, cases], i) => sustainableTable(`sustainable-rate-${topology}-${i}`, heading, cases, order)),
       });
     }

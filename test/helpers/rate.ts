@@ -9,15 +9,16 @@ import assert from 'node:assert/strict';
 import { histogramFromPairs, lowestEquivalentNs, summarizeHistogram } from '../../core/histogram.js';
 import type { ProbeLine } from '../../core/protocol.js';
 
-export function assertRateLineSane(line: ProbeLine, what: string, o: { ratePerSec: number; measureMs: number; lossless: boolean }): void {
+export function assertRateLineSane(line: ProbeLine, what: string, o: { ratePerSec: number; measureMs: number; lossless: boolean; burst?: number }): void {
   assert.equal(line.status, 'ok', `${what}: ${line.status}: ${line.reason ?? ''}`);
   assert.equal(line.probe, 'rate');
   const i = line.integrity!;
   assert.equal(i.corrupt, 0, `${what}: ${i.corrupt} corrupt`);
   if (o.lossless) assert.equal(i.lost, 0, `${what}: ${i.lost} lost`);
   assert.equal(i.received + i.corrupt + i.lost, i.sent, `${what}: every message sent is received, corrupt or lost`);
-  // The schedule holds rate x window messages (at least 10): never more were sent.
-  const scheduled = Math.max(10, Math.ceil((o.ratePerSec * o.measureMs) / 1000));
+  // The schedule holds rate x window messages (at least 10; whole bursts): never more were sent.
+  const burst = o.burst ?? 1;
+  const scheduled = Math.max(10, Math.ceil((o.ratePerSec * o.measureMs) / 1000 / burst) * burst);
   assert.ok(i.sent >= 10 && i.sent <= scheduled, `${what}: sent ${i.sent}, the schedule holds ${scheduled}`);
   assert.ok(line.achievedRatePerSec !== undefined && line.achievedRatePerSec > 0, `${what}: achieved rate ${line.achievedRatePerSec}`);
   assert.equal(typeof line.clientBehind, 'boolean', `${what}: clientBehind missing`);
