@@ -60,7 +60,7 @@ export const LAYOUT = {
   /** "The server may be asleep" flag and the server's futex sequence word. */
   serverSleeping: 5 * LINE_WORDS,
   serverSeq: 5 * LINE_WORDS + 1,
-  /** The server's sleeps that their timer ended with the ring ready (SleepingWakeUp); server-written. */
+  /** The server's lost wake-ups (SleepingWakeUp counts them); written by the server only. */
   serverLostWakeups: 5 * LINE_WORDS + 2,
   clientSleeping: 6 * LINE_WORDS,
   clientSeq: 6 * LINE_WORDS + 1,
@@ -316,7 +316,7 @@ export function spinWakeUp(): WakeUp {
 
 /** The kernel primitive behind a sleeping wake-up: a futex word or a semaphore. */
 export interface Sleeper {
-  /** Taken after announcing "asleep" and before the last ready() check (futex: the sequence word). */
+  /** Taken BEFORE announcing "asleep" and the last ready() check (futex: the sequence word; see SleepingWakeUp). */
   arm(): number;
   /**
    * Sleep until woken or `timeoutMs`; may return early. True when the sleep ended by its
@@ -341,31 +341,28 @@ export interface Sleeper {
  * wake-up can no longer come - the signature of the race described below - and it is
  * counted (in the side's own control word, LAYOUT.*LostWakeups) and reported in the result
  * line's integrity.lostWakeups, an integrity failure instead of a 1 ms bump hidden in the
- * latency tail. A timer that merely beat a wake-up on its way (the peer had not looked at
- * our flag yet, or bumps the word within BUMP_WAIT_MS) is late, not lost: not counted.
+ * latency tail. A timer that merely beat a wake-up on its way (the flag still 1, or 2: the
+ * waker holds it at WAKING until its wake-up call returned) is late, not lost: not counted.
  */
 export const SLEEP_SLICE_MS = 1;
 
-/**
- * How long a peer that took our flag gets to bump our word before the wake-up counts as
- * lost: it does so in its next step; this covers its being descheduled (or a GC pause of a
- * Node peer) in between.
- */
-const BUMP_WAIT_MS = 5;
+/** The sleeping flag: 0 awake, 1 asleep (the waiter's), 2 a wake-up under way (the waker's). */
+const ASLEEP = 1;
+const WAKING = 2;
 
 /**
  * Sleep in the kernel, wake the peer only when it may be asleep.
  *
  * Protocol (a Dekker-style handshake on two words; all Atomics are sequentially consistent):
  *   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
- *   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
- * Either the notifier's exchange comes after the waiter's store and it sees 1 and wakes, or
+ *   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
+ * Either the notifier's CAS comes after the waiter's store and it sees 1 and wakes, or
  * it comes before, and then the notifier's publish also precedes the waiter's ready() check,
  * which sees the progress and does not sleep. The remaining gap - the notifier wakes
  * between the waiter's check and its sleep - is closed by the primitive: a futex waiter
  * passes the sequence word it read in arm(), the waker bumps that word before FUTEX_WAKE,
  * so FUTEX_WAIT returns at once (EAGAIN) instead of sleeping through it; a semaphore keeps
- * the post as a count, so the later wait consumes it at once. The exchange (not a plain
+ * the post as a count, so the later wait consumes it at once. The CAS (not a plain
  * load) means one wake per sleep, not one system call per message while the peer sleeps.
  * A leftover semaphore count only causes a spurious return, which the loop re-checks.
  *
@@ -394,7 +391,7 @@ export class SleepingWakeUp implements WakeUp {
     for (;;) {
       // Arm first, then announce (see above).
       const armed = this.sleeper.arm();
-      Atomics.store(ctl, words.mySleeping, 1);
+      Atomics.store(ctl, words.mySleeping, ASLEEP);
       if (ready()) break;
       // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
       const leftMs = Math.ceil(deadline - sliceClockMs());
@@ -426,23 +423,25 @@ export class SleepingWakeUp implements WakeUp {
   private wakeupLost(armed: number): boolean {
     const bumped = this.sleeper.bumped;
     if (!bumped) return false;
-    // Our flag still up: the peer has not reached its exchange and will wake us (taking it
-    // back here spares it the system call).
+    // Still asleep (the peer would wake us; taking the flag back spares it the system call)
+    // or waking (its wake-up is under way): late, not lost.
     if (Atomics.exchange(this.ctl, this.words.mySleeping, 0) !== 0) return false;
-    // Taken: a peer that took it for this sleep bumps the word in its next step; a word that
-    // stays at `armed` means the flag went with a bump that came before our arm().
-    const until = sliceClockMs() + BUMP_WAIT_MS;
-    do {
-      for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (bumped.call(this.sleeper, armed)) return false;
-    } while (sliceClockMs() < until);
+    // Taken and done: a word still at `armed` means the bump came before our arm() - the
+    // race of the old order - and the wake-up will never come.
     return !bumped.call(this.sleeper, armed);
   }
 
   wakePeer(): void {
     // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
-    if (Atomics.load(this.ctl, this.words.peerSleeping) !== 0 && Atomics.exchange(this.ctl, this.words.peerSleeping, 0) !== 0) {
-      this.sleeper.wake();
-    }
+    const { ctl } = this;
+    const word = this.words.peerSleeping;
+    if (Atomics.load(ctl, word) !== ASLEEP) return;
+    // Take the flag (one wake per sleep), marked as a wake-up under way until it is done, so
+    // a peer whose timer ends meanwhile tells a late wake-up from a lost one; a peer that
+    // raised its flag again meanwhile (a new sleep) keeps the last CAS from clearing it.
+    if (Atomics.compareExchange(ctl, word, ASLEEP, WAKING) !== ASLEEP) return;
+    this.sleeper.wake();
+    Atomics.compareExchange(ctl, word, WAKING, 0);
   }
 
   lostWakeups(): number | undefined {

@@ -22,9 +22,9 @@ constexpr int kSpinPollsPerClockRead = 1024;
 // The safety net under the wake-up protocol: no sleep lasts longer than this, and one that
 // its timer ended with the ring ready is counted (LostWakeups), never silently absorbed.
 constexpr int64_t kSleepSliceNs = 1000 * 1000;
-// How long a peer that took our flag gets to bump our word before the wake-up counts as
-// lost (it does so in its next step; this covers its being descheduled in between).
-constexpr int64_t kBumpWaitNs = 5 * 1000 * 1000;
+// The sleeping flag: 0 awake, 1 asleep (the waiter's store), 2 a wake-up under way (the
+// waker's, from taking the flag until its wake-up call returned).
+constexpr int32_t kAsleep = 1, kWaking = 2;
 
 inline int32_t Load(const int32_t* ctl, int word) { return __atomic_load_n(ctl + word, __ATOMIC_SEQ_CST); }
 inline void Store(int32_t* ctl, int word, int32_t v) { __atomic_store_n(ctl + word, v, __ATOMIC_SEQ_CST); }
@@ -149,7 +149,7 @@ bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
     // Arm first, then announce: the order that keeps a wake-up from being lost (the top of
     // shm_ring.h).
     int32_t armed = sleeper_->Arm();
-    Store(ctl_, mySleeping_, 1);
+    Store(ctl_, mySleeping_, kAsleep);
     if (ready()) break;
     int64_t left = deadline - NowNs();
     if (left <= 0) {
@@ -178,26 +178,28 @@ bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
 
 bool ShmChannel::WakeupLost(int32_t armed) {
   if (!sleeper_->CanLoseWakeups()) return false;
-  // Our flag still up: the peer has not reached its exchange, sees the flag and wakes us
-  // (taking it back here spares it the system call).
+  // Still asleep: the peer has not taken the flag yet and would wake us (taking it back
+  // here spares it the system call). Waking: its wake-up is under way. Either way late, not
+  // lost.
   if (__atomic_exchange_n(ctl_ + mySleeping_, 0, __ATOMIC_SEQ_CST) != 0) return false;
-  // Taken: a peer that took it for this sleep bumps the word in its next step (unless it
-  // is descheduled right there: hence the wait); a word that stays at `armed` means the
-  // flag went with a bump that came before our arm(), and the wake-up will never come.
-  const int64_t until = NowNs() + kBumpWaitNs;
-  do {
-    for (int i = 0; i < kSpinPollsPerClockRead; i++) {
-      if (sleeper_->Bumped(armed)) return false;
-    }
-  } while (NowNs() < until);
+  // Taken and done: the peer bumped the word and called FUTEX_WAKE. A word still at
+  // `armed` means that bump came before our arm(): the race of the old order, and the
+  // wake-up for what we waited for will never come. (A word past `armed` is a wake-up our
+  // timer beat by a hair, or one that came while we were descheduled after it.)
   return !sleeper_->Bumped(armed);
 }
 
 void ShmChannel::WakePeer() {
   // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
-  if (sleeper_ && Load(ctl_, peerSleeping_) != 0 && __atomic_exchange_n(ctl_ + peerSleeping_, 0, __ATOMIC_SEQ_CST) != 0) {
-    sleeper_->Wake();
-  }
+  if (!sleeper_ || Load(ctl_, peerSleeping_) != kAsleep) return;
+  // Take the flag (one wake per sleep) and mark the wake-up under way until it is done, so
+  // that a peer whose timer ends meanwhile can tell a late wake-up from a lost one; the
+  // peer raising its flag again (a new sleep) keeps the final exchange from clearing it.
+  int32_t asleep = kAsleep;
+  if (!__atomic_compare_exchange_n(ctl_ + peerSleeping_, &asleep, kWaking, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+  sleeper_->Wake();
+  int32_t waking = kWaking;
+  __atomic_compare_exchange_n(ctl_ + peerSleeping_, &waking, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
 uint32_t ShmChannel::WriteSome(const uint8_t* src, uint32_t n) {

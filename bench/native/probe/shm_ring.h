@@ -18,9 +18,9 @@
 // Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per
 // waiting side); futex and sem sleep in the kernel after announcing it:
 //   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
-//   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
-// Either the notifier's exchange follows the waiter's store and sees 1, or it precedes it
-// and the waiter's ready() sees the progress. A wake between the waiter's check and its
+//   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
+// Either the notifier's CAS follows the waiter's store and sees 1, or it precedes it and
+// the waiter's ready() sees the progress. A wake between the waiter's check and its
 // sleep is caught by the primitive: the futex waiter passes the sequence word it read in
 // arm() and the waker bumps that word before FUTEX_WAKE; a semaphore keeps the post as a
 // count. No spinning before sleeping: these variants measure the kernel's wake-up.
@@ -35,17 +35,14 @@
 // 2026-12-02; test/shm-wakeup-race.test.ts replays that interleaving step by step.)
 //
 // Every sleep is also capped at kSleepSliceNs (1 ms) as a safety net, and a futex sleep that
-// its timer ended while the ring was ready is examined: a waker that took our flag bumps
-// our word in its next step, so a flag that is gone while the word still holds what we
-// armed with, and still does kBumpWaitNs (5 ms) later, is a wake-up that will never come -
-// the signature of the race above - and it is counted, by each side in its own control
-// word (serverLostWakeups / clientLostWakeups); the client reports both in the result
-// line's integrity.lostWakeups, an integrity failure rather than a 1 ms bump hidden in the
-// tail. A timer that beat a wake-up on its way (the flag still up, or the word bumped: a
-// few per run when waits last over 1 ms, e.g. 1 MiB round trips) is late, not lost, and
-// not counted. (Bumping before taking the flag would make the signature exact, but it
-// reopens the race the other way round: a bump before the waiter's arm() with the flag
-// taken after its store.)
+// its timer ended while the ring was ready is examined. The waker holds the flag at 2
+// ("waking") from taking it until its FUTEX_WAKE returned, so: flag 1 (not taken yet) or 2
+// (wake-up under way) is a late wake-up, not counted - a few per run when waits last over
+// 1 ms (1 MiB round trips) or a Node waker pauses between two steps; flag 0 with the word
+// still at what we armed with is a wake-up that will never come - the signature of the race
+// above, exact - and it is counted, by each side in its own control word
+// (serverLostWakeups / clientLostWakeups); the client reports both in the result line's
+// integrity.lostWakeups, an integrity failure rather than a 1 ms bump hidden in the tail.
 #pragma once
 
 #include <cstdint>
@@ -66,7 +63,7 @@ constexpr int kC2sHead = 1 * kLineWords, kC2sTail = 2 * kLineWords;
 constexpr int kS2cHead = 3 * kLineWords, kS2cTail = 4 * kLineWords;
 constexpr int kServerSleeping = 5 * kLineWords, kServerSeq = 5 * kLineWords + 1;
 constexpr int kClientSleeping = 6 * kLineWords, kClientSeq = 6 * kLineWords + 1;
-// Sleeps that ended by their timer with the ring ready, each written by its own side only.
+// Lost wake-ups (see the top), each written by its own side only.
 constexpr int kServerLostWakeups = 5 * kLineWords + 2, kClientLostWakeups = 6 * kLineWords + 2;
 constexpr uint32_t kShmMagic = 0x4d485350;  // 'PSHM' little-endian
 constexpr int32_t kLayoutVersion = 1;
@@ -86,7 +83,7 @@ uint32_t AttachSegment(const uint8_t* bytes, size_t size, const std::string& whe
 class Sleeper {
  public:
   virtual ~Sleeper() = default;
-  // Read after announcing "asleep", before the last ready() check (futex: the sequence word).
+  // Read BEFORE announcing "asleep" and the last ready() check (futex: the sequence word).
   virtual int32_t Arm() = 0;
   // Sleep until woken or timeoutNs; may return early. True when the sleep ended by its timer
   // (not a wake, a changed word or a signal). May throw when the primitive is gone (the peer
