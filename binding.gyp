@@ -49,8 +49,11 @@
       ]
     }
   ],
+  "variables": {
+    "with_ring_replay": "<!(test -f test/native/ring_replay.cc && echo 1 || echo 0)"
+  },
   "conditions": [
-    ["OS=='linux'", {
+    ["OS=='linux' and with_ring_replay==1", {
       "targets": [
         {
           "target_name": "podipc_ring_replay",
