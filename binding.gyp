@@ -48,5 +48,30 @@
         }]
       ]
     }
+  ],
+  "variables": {
+    "with_ring_replay": "<!(test -f test/native/ring_replay.cc && echo 1 || echo 0)"
+  },
+  "conditions": [
+    ["OS=='linux' and with_ring_replay==1", {
+      "targets": [
+        {
+          "target_name": "podipc_ring_replay",
+          "type": "executable",
+          "cflags!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
+          "sources": [
+            "test/native/ring_replay.cc",
+            "bench/native/probe/shm_ring.cc",
+            "bench/native/probe/frame.cc",
+            "bench/native/crc32c.cc",
+            "bench/native/probe/crc32c.cc",
+            "bench/native/probe/util.cc"
+          ],
+          "libraries": ["-lrt", "-lpthread"]
+        }
+      ]
+    }]
   ]
 }

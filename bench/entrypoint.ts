@@ -118,6 +118,9 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
     }
     const outcome = await runClientCase(mech, plan, c, ch);
     warmMechanisms.add(warmKey(c));
+    // After End/Summary: the server's count is final (it counted before it answered).
+    const lostWakeups = ch.lostWakeups?.();
+    if (lostWakeups !== undefined) outcome.integrity = { ...outcome.integrity, lostWakeups };
     const limits = ch.limits;
     return { ...base, status: 'ok', ...outcome, ...(limits ? { limits } : {}) };
   } catch (err) {

@@ -82,6 +82,12 @@ export interface Channel {
   close(): Promise<void>;
   /** Kernel limits the channel found and obeyed (e.g. fs.mqueue.msgsize_max), for results. */
   readonly limits?: Record<string, number>;
+  /**
+   * Sleeps of either side that ended by their timer although what they waited for was
+   * there: wake-ups that did not come (the shm rings' futex and sem variants). Read before
+   * close(); undefined when the channel has nothing to count.
+   */
+  lostWakeups?(): number | undefined;
 }
 
 /** A case the mechanism cannot run: `skipped` with the reason, naming the limit. */

@@ -60,8 +60,11 @@ export const LAYOUT = {
   /** "The server may be asleep" flag and the server's futex sequence word. */
   serverSleeping: 5 * LINE_WORDS,
   serverSeq: 5 * LINE_WORDS + 1,
+  /** The server's lost wake-ups (SleepingWakeUp counts them); written by the server only. */
+  serverLostWakeups: 5 * LINE_WORDS + 2,
   clientSleeping: 6 * LINE_WORDS,
   clientSeq: 6 * LINE_WORDS + 1,
+  clientLostWakeups: 6 * LINE_WORDS + 2,
 } as const;
 
 export const SHM_MAGIC = 0x4d485350; // 'PSHM' little-endian
@@ -277,6 +280,8 @@ export interface WakeUp {
   wait(ready: () => boolean, sliceMs: number): boolean;
   /** Called after publishing progress (a head or tail moved): wake the peer if it sleeps. */
   wakePeer(): void;
+  /** Both sides' lost wake-ups so far (SleepingWakeUp over a futex); undefined when none can be lost. */
+  lostWakeups?(): number | undefined;
 }
 
 /** ready() calls between clock reads while spinning (~10 µs of polling; a clock read costs ~50 ns). */
@@ -311,32 +316,63 @@ export function spinWakeUp(): WakeUp {
 
 /** The kernel primitive behind a sleeping wake-up: a futex word or a semaphore. */
 export interface Sleeper {
-  /** Taken after announcing "asleep" and before the last ready() check (futex: the sequence word). */
+  /** Taken BEFORE announcing "asleep" and the last ready() check (futex: the sequence word; see SleepingWakeUp). */
   arm(): number;
   /**
-   * Sleep until woken or `timeoutMs`; may return early. May throw when the primitive is
-   * gone (the peer closed and removed it): the caller re-checks and rethrows only if idle.
+   * Sleep until woken or `timeoutMs`; may return early. True when the sleep ended by its
+   * timer (not a wake, a changed word or a signal). May throw when the primitive is gone
+   * (the peer closed and removed it): the caller re-checks and rethrows only if idle.
    */
-  sleep(armed: number, timeoutMs: number): void;
+  sleep(armed: number, timeoutMs: number): boolean;
   /** Wake the peer's sleeper. */
   wake(): void;
+  /**
+   * Futex only (a semaphore post is a count and is never lost, so a semaphore has none):
+   * has the peer bumped our word past `armed`? The evidence SleepingWakeUp weighs after a
+   * sleep its timer ended with the ring ready.
+   */
+  bumped?(armed: number): boolean;
 }
+
+/**
+ * No kernel sleep lasts longer than this: the safety net under the protocol below. A futex
+ * sleep that its timer ends while the ring is ready is examined: if the peer took our flag
+ * (it committed to waking us) but does not bump our word past what we armed with, that
+ * wake-up can no longer come - the signature of the race described below - and it is
+ * counted (in the side's own control word, LAYOUT.*LostWakeups) and reported in the result
+ * line's integrity.lostWakeups, an integrity failure instead of a 1 ms bump hidden in the
+ * latency tail. A timer that merely beat a wake-up on its way (the flag still 1, or 2: the
+ * waker holds it at WAKING until its wake-up call returned) is late, not lost: not counted.
+ */
+export const SLEEP_SLICE_MS = 1;
+
+/** The sleeping flag: 0 awake, 1 asleep (the waiter's), 2 a wake-up under way (the waker's). */
+const ASLEEP = 1;
+const WAKING = 2;
 
 /**
  * Sleep in the kernel, wake the peer only when it may be asleep.
  *
  * Protocol (a Dekker-style handshake on two words; all Atomics are sequentially consistent):
- *   waiter:   store mySleeping=1; armed = arm(); if ready() -> done; else sleep(armed)
- *   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
- * Either the notifier's exchange comes after the waiter's store and it sees 1 and wakes, or
+ *   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
+ *   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
+ * Either the notifier's CAS comes after the waiter's store and it sees 1 and wakes, or
  * it comes before, and then the notifier's publish also precedes the waiter's ready() check,
  * which sees the progress and does not sleep. The remaining gap - the notifier wakes
  * between the waiter's check and its sleep - is closed by the primitive: a futex waiter
  * passes the sequence word it read in arm(), the waker bumps that word before FUTEX_WAKE,
  * so FUTEX_WAIT returns at once (EAGAIN) instead of sleeping through it; a semaphore keeps
- * the post as a count, so the later wait consumes it at once. The exchange (not a plain
+ * the post as a count, so the later wait consumes it at once. The CAS (not a plain
  * load) means one wake per sleep, not one system call per message while the peer sleeps.
  * A leftover semaphore count only causes a spurious return, which the loop re-checks.
+ *
+ * arm() BEFORE the store is what makes the futex form correct: a notifier whose exchange
+ * takes the flag bumps the word after the waiter read it, so the waiter cannot sleep
+ * through that wake. In the other order (store, then arm) a notifier of an earlier,
+ * unrelated progress - the peer's tail moved while this side waits for data - could take
+ * the fresh flag and bump the word between the store and the read: the waiter armed with
+ * the bumped value, found nothing to read and slept with its flag down, and the wake-up
+ * for the data it waited for was skipped (test/shm-wakeup-race.test.ts replays it).
  *
  * No spinning before sleeping: these variants are there to measure the kernel's wake-up
  * (the cost every blocking mechanism pays); polling first would blur them into `spin`.
@@ -344,44 +380,73 @@ export interface Sleeper {
 export class SleepingWakeUp implements WakeUp {
   constructor(
     private readonly ctl: Int32Array,
-    private readonly mySleeping: number,
-    private readonly peerSleeping: number,
+    private readonly words: { mySleeping: number; peerSleeping: number; myLostWakeups: number },
     private readonly sleeper: Sleeper,
   ) {}
 
   wait(ready: () => boolean, sliceMs: number): boolean {
     if (ready()) return true;
+    const { ctl, words } = this;
     const deadline = sliceClockMs() + sliceMs;
     for (;;) {
-      Atomics.store(this.ctl, this.mySleeping, 1);
+      // Arm first, then announce (see above).
       const armed = this.sleeper.arm();
+      Atomics.store(ctl, words.mySleeping, ASLEEP);
       if (ready()) break;
       // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
       const leftMs = Math.ceil(deadline - sliceClockMs());
       if (leftMs <= 0) {
-        Atomics.store(this.ctl, this.mySleeping, 0);
+        Atomics.store(ctl, words.mySleeping, 0);
         return false;
       }
+      let timedOut = false;
       try {
-        this.sleeper.sleep(armed, leftMs);
+        timedOut = this.sleeper.sleep(armed, Math.min(leftMs, SLEEP_SLICE_MS));
       } catch (err) {
         if (!ready()) {
-          Atomics.store(this.ctl, this.mySleeping, 0);
+          Atomics.store(ctl, words.mySleeping, 0);
           throw err;
         }
       }
-      if (ready()) break;
+      if (ready()) {
+        // The timer, not the peer, ended a sleep whose progress had come: a lost wake-up.
+        if (timedOut && this.wakeupLost(armed)) Atomics.add(ctl, words.myLostWakeups, 1);
+        break;
+      }
     }
     // Awake: spare the peer a wake-up system call until we sleep again.
-    Atomics.store(this.ctl, this.mySleeping, 0);
+    Atomics.store(ctl, words.mySleeping, 0);
     return true;
+  }
+
+  /** After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way? */
+  private wakeupLost(armed: number): boolean {
+    const bumped = this.sleeper.bumped;
+    if (!bumped) return false;
+    // Still asleep (the peer would wake us; taking the flag back spares it the system call)
+    // or waking (its wake-up is under way): late, not lost.
+    if (Atomics.exchange(this.ctl, this.words.mySleeping, 0) !== 0) return false;
+    // Taken and done: a word still at `armed` means the bump came before our arm() - the
+    // race of the old order - and the wake-up will never come.
+    return !bumped.call(this.sleeper, armed);
   }
 
   wakePeer(): void {
     // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
-    if (Atomics.load(this.ctl, this.peerSleeping) !== 0 && Atomics.exchange(this.ctl, this.peerSleeping, 0) !== 0) {
-      this.sleeper.wake();
-    }
+    const { ctl } = this;
+    const word = this.words.peerSleeping;
+    if (Atomics.load(ctl, word) !== ASLEEP) return;
+    // Take the flag (one wake per sleep), marked as a wake-up under way until it is done, so
+    // a peer whose timer ends meanwhile tells a late wake-up from a lost one; a peer that
+    // raised its flag again meanwhile (a new sleep) keeps the last CAS from clearing it.
+    if (Atomics.compareExchange(ctl, word, ASLEEP, WAKING) !== ASLEEP) return;
+    this.sleeper.wake();
+    Atomics.compareExchange(ctl, word, WAKING, 0);
+  }
+
+  lostWakeups(): number | undefined {
+    if (!this.sleeper.bumped) return undefined;
+    return (Atomics.load(this.ctl, LAYOUT.serverLostWakeups) >>> 0) + (Atomics.load(this.ctl, LAYOUT.clientLostWakeups) >>> 0);
   }
 }
 
@@ -392,10 +457,10 @@ export function futexWords(role: Role): { mySeq: number; peerSeq: number } {
     : { mySeq: LAYOUT.clientSeq, peerSeq: LAYOUT.serverSeq };
 }
 
-export function sleepingWords(role: Role): { mySleeping: number; peerSleeping: number } {
+export function sleepingWords(role: Role): { mySleeping: number; peerSleeping: number; myLostWakeups: number } {
   return role === 'server'
-    ? { mySleeping: LAYOUT.serverSleeping, peerSleeping: LAYOUT.clientSleeping }
-    : { mySleeping: LAYOUT.clientSleeping, peerSleeping: LAYOUT.serverSleeping };
+    ? { mySleeping: LAYOUT.serverSleeping, peerSleeping: LAYOUT.clientSleeping, myLostWakeups: LAYOUT.serverLostWakeups }
+    : { mySleeping: LAYOUT.clientSleeping, peerSleeping: LAYOUT.serverSleeping, myLostWakeups: LAYOUT.clientLostWakeups };
 }
 
 /**
@@ -449,6 +514,11 @@ export class ShmChannel implements Channel {
     this.peerClosedBit = CLOSED_BIT[server ? 'client' : 'server'];
     this.canRead = () => this.rx.readable() > 0 || this.peerClosed();
     this.canWrite = () => this.tx.free() > 0 || this.peerClosed();
+  }
+
+  /** Both sides' lost wake-ups (SleepingWakeUp), read before close(); undefined for spin. */
+  lostWakeups(): number | undefined {
+    return this.closed || !this.o.wake.lostWakeups ? undefined : this.o.wake.lostWakeups();
   }
 
   private peerClosed(): boolean {

@@ -132,6 +132,12 @@ export const integritySchema = z.object({
   received: z.number().int().nonnegative(),
   corrupt: z.number().int().nonnegative(),
   lost: z.number().int().nonnegative(),
+  /**
+   * Sleeps (either side) that ended by their timer although what they waited for had
+   * arrived: wake-ups that did not come. Only mechanisms that sleep on a wake-up count them
+   * (shm-sysv and shm-posix with futex or sem); any above 0 is an integrity failure.
+   */
+  lostWakeups: z.number().int().nonnegative().optional(),
 });
 
 /**

@@ -218,6 +218,9 @@ export function aggregateCase(runs: readonly RunResult[]): CaseAggregate {
       (a, b) => ({ sent: a.sent + b.sent, received: a.received + b.received, corrupt: a.corrupt + b.corrupt, lost: a.lost + b.lost }),
       { sent: 0, received: 0, corrupt: 0, lost: 0 },
     );
+    // Counted only by mechanisms that sleep on a wake-up: absent unless some run counted.
+    const counted = integ.filter((i) => i.lostWakeups !== undefined);
+    if (counted.length > 0) out.integrity.lostWakeups = counted.reduce((n, i) => n + i.lostWakeups!, 0);
   }
   return out;
 }

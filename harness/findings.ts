@@ -10,9 +10,13 @@ import type { CaseResult, RunConfigRecord } from '../core/results.js';
 import { percentileBacked, samplesToBack } from '../core/stats.js';
 import type { RuntimeId } from '../core/vocabulary.js';
 
-/** Lost or corrupted messages: a lossy case ranks after every clean one and never "wins". */
+/**
+ * Lost or corrupted messages, or lost wake-ups (a sleep its timer ended with the message
+ * already there: the latency includes that timer): a lossy case ranks after every clean
+ * one and never "wins".
+ */
 export function hasLoss(c: Pick<CaseResult, 'integrity'>): boolean {
-  return !!c.integrity && (c.integrity.lost > 0 || c.integrity.corrupt > 0);
+  return !!c.integrity && (c.integrity.lost > 0 || c.integrity.corrupt > 0 || (c.integrity.lostWakeups ?? 0) > 0);
 }
 
 /**

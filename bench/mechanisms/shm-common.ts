@@ -65,8 +65,8 @@ export interface MappedSegment {
 
 /** The semaphores of the `sem` variant: one per side, "wake the server" and "wake the client". */
 export interface SidePair {
-  /** Sleep until the peer posts ours, or timeoutMs. */
-  waitMine(timeoutMs: number): void;
+  /** Sleep until the peer posts ours (true), or timeoutMs (false). */
+  waitMine(timeoutMs: number): boolean;
   postPeer(): void;
   /** Close; the creator also removes them. Must not throw for "already gone". */
   release(): void;
@@ -92,8 +92,10 @@ function futexSleeper(ctl: Int32Array, role: Role, addon: NativeAddon): Sleeper 
   const { mySeq, peerSeq } = futexWords(role);
   return {
     arm: () => Atomics.load(ctl, mySeq),
-    // 1 (the word moved before we slept) and 2 (timeout) both mean "re-check": the caller does.
-    sleep: (armed, timeoutMs) => void addon.futexWait(ctl, mySeq, armed, Math.max(1, Math.ceil(timeoutMs))),
+    // 1 (the word moved before we slept) and 2 (timeout) both mean "re-check": the caller
+    // does, and counts a timeout that finds the ring ready.
+    sleep: (armed, timeoutMs) => addon.futexWait(ctl, mySeq, armed, Math.max(1, Math.ceil(timeoutMs))) === 2,
+    bumped: (armed) => Atomics.load(ctl, mySeq) !== armed,
     wake: () => {
       // Bump first: a peer between its check and FUTEX_WAIT then finds the word changed.
       Atomics.add(ctl, peerSeq, 1);
@@ -107,16 +109,15 @@ function semSleeper(sems: SidePair): Sleeper {
     arm: () => 0,
     // The server removes its semaphores when it closes, possibly while we are about to
     // sleep on them to read its last frame: SleepingWakeUp re-checks the ring on a throw.
-    sleep: (_armed, timeoutMs) => sems.waitMine(Math.max(1, Math.ceil(timeoutMs))),
+    sleep: (_armed, timeoutMs) => !sems.waitMine(Math.max(1, Math.ceil(timeoutMs))),
     wake: () => sems.postPeer(),
   };
 }
 
 function wakeUpFor(variant: ShmVariant, role: Role, seg: SegmentViews, addon: NativeAddon | undefined, sems: SidePair | undefined): WakeUp {
   if (variant === 'spin') return spinWakeUp();
-  const { mySleeping, peerSleeping } = sleepingWords(role);
   const sleeper = variant === 'futex' ? futexSleeper(seg.ctl, role, addon!) : semSleeper(sems!);
-  return new SleepingWakeUp(seg.ctl, mySleeping, peerSleeping, sleeper);
+  return new SleepingWakeUp(seg.ctl, sleepingWords(role), sleeper);
 }
 
 function variantOf(flavour: ShmFlavour, ctx: OpenContext): ShmVariant {

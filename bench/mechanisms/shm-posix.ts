@@ -48,7 +48,7 @@ function semaphores(addon: NativeAddon, names: readonly [string, string], role: 
   const mine = handles[semSlot(role)]!;
   const peer = handles[semSlot(role === 'server' ? 'client' : 'server')]!;
   return {
-    waitMine: (timeoutMs) => void addon.semWait(mine, timeoutMs),
+    waitMine: (timeoutMs) => addon.semWait(mine, timeoutMs),
     postPeer: () => addon.semPost(peer),
     release,
   };

@@ -43,7 +43,7 @@ function semaphores(addon: NativeAddon, semid: number, role: Role, owner: boolea
   const mine = semSlot(role);
   const peer = semSlot(role === 'server' ? 'client' : 'server');
   return {
-    waitMine: (timeoutMs) => void addon.semOp(semid, mine, -1, timeoutMs),
+    waitMine: (timeoutMs) => addon.semOp(semid, mine, -1, timeoutMs),
     // A V operation never blocks: no timeout needed.
     postPeer: () => void addon.semOp(semid, peer, 1, -1),
     release: () => {

@@ -138,13 +138,15 @@ export function bestFirst(a: CaseResult, b: CaseResult): number {
   return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
-/** "✓ 1.04 M msgs" or "✗ lost 1234 (0.41 %), corrupt 0". */
+/** "✓ 1.04 M msgs", "✗ lost 1234 (0.41 %), corrupt 0 of 300 k" or "✗ 3 lost wake-ups, 1.04 M msgs". */
 export function integrityText(c: CaseResult): string {
   const i = c.integrity;
   if (!i) return dash;
-  if (i.lost === 0 && i.corrupt === 0) return `✓ ${countText(i.received)} msgs`;
+  const wakeups = i.lostWakeups ?? 0;
+  const wakeText = `${wakeups} lost wake-up${wakeups === 1 ? '' : 's'}`;
+  if (i.lost === 0 && i.corrupt === 0) return wakeups > 0 ? `✗ ${wakeText}, ${countText(i.received)} msgs` : `✓ ${countText(i.received)} msgs`;
   const lostPct = i.sent > 0 ? ` (${sig3((i.lost / i.sent) * 100)} %)` : '';
-  return `✗ lost ${i.lost}${lostPct}, corrupt ${i.corrupt} of ${countText(i.sent)}`;
+  return `✗ lost ${i.lost}${lostPct}, corrupt ${i.corrupt} of ${countText(i.sent)}${wakeups > 0 ? `, ${wakeText}` : ''}`;
 }
 
 function countText(n: number): string {

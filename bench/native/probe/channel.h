@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,9 @@ class Channel {
   // Release this side's descriptors and mappings, and the objects this side created.
   // Idempotent; never throws (problems go to stderr).
   virtual void Close() = 0;
+  // Sleeps of either side that ended by their timer although what they waited for was
+  // there: wake-ups that did not come (shm-ring with futex/sem). nullopt: nothing to count.
+  virtual std::optional<uint64_t> LostWakeups() const { return std::nullopt; }
 
   Limits limits;
 };

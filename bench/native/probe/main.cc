@@ -80,6 +80,7 @@ void WriteIntegrity(JsonWriter& w, const Integrity& in) {
   w.Key("integrity").BeginObject();
   w.Key("sent").Uint(in.sent).Key("received").Uint(in.received);
   w.Key("corrupt").Uint(in.corrupt).Key("lost").Uint(in.lost);
+  if (in.lostWakeups) w.Key("lostWakeups").Uint(*in.lostWakeups);
   w.EndObject();
 }
 
@@ -116,10 +117,7 @@ std::string OkLine(const Plan& plan, const Mechanism& mech, const PlanCase& c, c
   }
   if (o.elapsedNs) w.Key("elapsedNs").Number(*o.elapsedNs);
   w.Key("cpu").BeginObject().Key("clientUsPerMsg").Number(o.clientUsPerMsg).Key("serverUsPerMsg").Number(o.serverUsPerMsg).EndObject();
-  w.Key("integrity").BeginObject();
-  w.Key("sent").Uint(o.integrity.sent).Key("received").Uint(o.integrity.received);
-  w.Key("corrupt").Uint(o.integrity.corrupt).Key("lost").Uint(o.integrity.lost);
-  w.EndObject();
+  WriteIntegrity(w, o.integrity);
   if (!limits.empty()) {
     w.Key("limits").BeginObject();
     for (const auto& [name, value] : limits) w.Key(name).Number(value);
@@ -207,9 +205,12 @@ std::string RunCase(const Plan& plan, const Mechanism& mech, const PlanCase& c, 
                     plan.budget.setupTimeoutMs, mech.lossy};
     if (c.probe == ProbeKind::kRate) {
       RateOutcome r = RateClient(*guard.ch, s, c, histogram, service);
+      r.base.integrity.lostWakeups = guard.ch->LostWakeups();
       return RateLine(plan, mech, c, r, histogram, service, guard.ch->limits);
     }
     ProbeOutcome o = c.probe == ProbeKind::kLatency ? LatencyClient(*guard.ch, s, histogram) : ThroughputClient(*guard.ch, s);
+    // After End/Summary: the server's count is final (it counted before it answered).
+    o.integrity.lostWakeups = guard.ch->LostWakeups();
     return OkLine(plan, mech, c, o, c.probe == ProbeKind::kLatency ? &histogram : nullptr, guard.ch->limits);
   } catch (const CaseSkipped& e) {
     if (!client) {

@@ -23,6 +23,8 @@ struct ProbeSettings {
 
 struct Integrity {
   uint64_t sent = 0, received = 0, corrupt = 0, lost = 0;
+  // Channel::LostWakeups of the case, where the channel counts them.
+  std::optional<uint64_t> lostWakeups;
 };
 
 struct ProbeOutcome {

@@ -15,8 +15,10 @@ class SemSleeper : public Sleeper {
   int32_t Arm() override { return 0; }
   // The server removes its semaphores when it closes, possibly while we are about to sleep on
   // them to read its last frame: the ring's Wait re-checks on a throw.
-  void Sleep(int32_t, int64_t timeoutNs) override { sems_->WaitMine(std::max<int64_t>(1, (timeoutNs + 999999) / 1000000)); }
+  bool Sleep(int32_t, int64_t timeoutNs) override { return !sems_->WaitMine(std::max<int64_t>(1, (timeoutNs + 999999) / 1000000)); }
   void Wake() override { sems_->PostPeer(); }
+  bool CanLoseWakeups() const override { return false; }
+  bool Bumped(int32_t) const override { return true; }
 
  private:
   SemPair* sems_;

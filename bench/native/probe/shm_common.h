@@ -23,8 +23,8 @@ namespace podipc::probe {
 class SemPair {
  public:
   virtual ~SemPair() = default;
-  // Sleep until the peer posts ours, or timeoutMs.
-  virtual void WaitMine(int64_t timeoutMs) = 0;
+  // Sleep until the peer posts ours (true) or timeoutMs passed (false).
+  virtual bool WaitMine(int64_t timeoutMs) = 0;
   virtual void PostPeer() = 0;
   // Close; the creator also removes them. Never throws.
   virtual void Release() = 0;

@@ -19,7 +19,12 @@ using namespace shm_layout;
 // ready() polls between clock reads while spinning (~10 µs of polling; a clock read costs
 // ~20-50 ns, so a quick answer never pays for it).
 constexpr int kSpinPollsPerClockRead = 1024;
-constexpr int64_t kFutexSliceNs = 1000 * 1000;
+// The safety net under the wake-up protocol: no sleep lasts longer than this, and one that
+// its timer ended with the ring ready is counted (LostWakeups), never silently absorbed.
+constexpr int64_t kSleepSliceNs = 1000 * 1000;
+// The sleeping flag: 0 awake, 1 asleep (the waiter's store), 2 a wake-up under way (the
+// waker's, from taking the flag until its wake-up call returned).
+constexpr int32_t kAsleep = 1, kWaking = 2;
 
 inline int32_t Load(const int32_t* ctl, int word) { return __atomic_load_n(ctl + word, __ATOMIC_SEQ_CST); }
 inline void Store(int32_t* ctl, int word, int32_t v) { __atomic_store_n(ctl + word, v, __ATOMIC_SEQ_CST); }
@@ -28,19 +33,19 @@ class Futex : public Sleeper {
  public:
   Futex(int32_t* ctl, int mySeq, int peerSeq) : ctl_(ctl), mySeq_(mySeq), peerSeq_(peerSeq) {}
   int32_t Arm() override { return Load(ctl_, mySeq_); }
-  void Sleep(int32_t armed, int64_t timeoutNs) override {
-    // At most kFutexSliceNs per wait, as the Node rings slice theirs: the caller re-checks the
-    // ring after every return, so a wake-up that never arrives costs one slice, not the
-    // whole silence timeout. (Runs of the native futex variant lost one now and then - a run
-    // in three failed its silence timeout on 2026-12-02 - and the cause is not found yet.)
-    struct timespec ts = ToTimespec(std::min(timeoutNs, kFutexSliceNs));
+  bool Sleep(int32_t armed, int64_t timeoutNs) override {
+    struct timespec ts = ToTimespec(timeoutNs);
     // No FUTEX_PRIVATE_FLAG: a private futex is keyed by (process, virtual address) and never
     // meets a waker in another process; the shared form is keyed by the page of the
     // MAP_SHARED mapping, which both processes see. Returns on a wake, on EAGAIN (the word
     // moved since Arm), on EINTR or on timeout: the caller re-checks in every case.
     long rc = syscall(SYS_futex, ctl_ + mySeq_, FUTEX_WAIT, armed, &ts, nullptr, 0);
-    if (rc != 0 && errno == ENOSYS) throw std::runtime_error("futex(2) is not supported here: use the spin or sem variant");
+    if (rc == 0) return false;
+    if (errno == ENOSYS) throw std::runtime_error("futex(2) is not supported here: use the spin or sem variant");
+    return errno == ETIMEDOUT;
   }
+  bool CanLoseWakeups() const override { return true; }
+  bool Bumped(int32_t armed) const override { return Load(ctl_, mySeq_) != armed; }
   void Wake() override {
     // Bump first: a peer between its check and FUTEX_WAIT then finds the word changed.
     __atomic_fetch_add(ctl_ + peerSeq_, 1, __ATOMIC_SEQ_CST);
@@ -100,6 +105,7 @@ ShmChannel::ShmChannel(Role role, uint8_t* segment, uint32_t ringBytes, std::uni
   rxTailWord_ = server ? kC2sTail : kS2cTail;
   mySleeping_ = server ? kServerSleeping : kClientSleeping;
   peerSleeping_ = server ? kClientSleeping : kServerSleeping;
+  myLostWakeups_ = server ? kServerLostWakeups : kClientLostWakeups;
   myClosedBit_ = server ? kClosedBitServer : kClosedBitClient;
   peerClosedBit_ = server ? kClosedBitClient : kClosedBitServer;
   head_ = static_cast<uint32_t>(Load(ctl_, txHeadWord_));
@@ -107,6 +113,12 @@ ShmChannel::ShmChannel(Role role, uint8_t* segment, uint32_t ringBytes, std::uni
 }
 
 ShmChannel::~ShmChannel() { Close(); }
+
+std::optional<uint64_t> ShmChannel::LostWakeups() const {
+  if (!sleeper_ || !sleeper_->CanLoseWakeups() || closed_) return std::nullopt;
+  return static_cast<uint64_t>(static_cast<uint32_t>(Load(ctl_, kServerLostWakeups))) +
+         static_cast<uint32_t>(Load(ctl_, kClientLostWakeups));
+}
 
 bool ShmChannel::PeerClosed() const { return (Load(ctl_, kClosed) & peerClosedBit_) != 0; }
 
@@ -134,34 +146,60 @@ bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
   if (ready()) return true;
   const int64_t deadline = NowNs() + sliceNs;
   for (;;) {
-    Store(ctl_, mySleeping_, 1);
+    // Arm first, then announce: the order that keeps a wake-up from being lost (the top of
+    // shm_ring.h).
     int32_t armed = sleeper_->Arm();
+    Store(ctl_, mySleeping_, kAsleep);
     if (ready()) break;
     int64_t left = deadline - NowNs();
     if (left <= 0) {
       Store(ctl_, mySleeping_, 0);
       return false;
     }
+    bool timedOut = false;
     try {
-      sleeper_->Sleep(armed, left);
+      timedOut = sleeper_->Sleep(armed, std::min(left, kSleepSliceNs));
     } catch (...) {
       if (!ready()) {
         Store(ctl_, mySleeping_, 0);
         throw;
       }
     }
-    if (ready()) break;
+    if (ready()) {
+      // The timer, not the peer, ended a sleep whose progress had come: a lost wake-up.
+      if (timedOut && WakeupLost(armed)) __atomic_fetch_add(ctl_ + myLostWakeups_, 1, __ATOMIC_SEQ_CST);
+      break;
+    }
   }
   // Awake: spare the peer a wake-up system call until we sleep again.
   Store(ctl_, mySleeping_, 0);
   return true;
 }
 
+bool ShmChannel::WakeupLost(int32_t armed) {
+  if (!sleeper_->CanLoseWakeups()) return false;
+  // Still asleep: the peer has not taken the flag yet and would wake us (taking it back
+  // here spares it the system call). Waking: its wake-up is under way. Either way late, not
+  // lost.
+  if (__atomic_exchange_n(ctl_ + mySleeping_, 0, __ATOMIC_SEQ_CST) != 0) return false;
+  // Taken and done: the peer bumped the word and called FUTEX_WAKE. A word still at
+  // `armed` means that bump came before our arm(): the race of the old order, and the
+  // wake-up for what we waited for will never come. (A word past `armed` is a wake-up our
+  // timer beat by a hair, or one that came while we were descheduled after it.)
+  return !sleeper_->Bumped(armed);
+}
+
 void ShmChannel::WakePeer() {
   // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
-  if (sleeper_ && Load(ctl_, peerSleeping_) != 0 && __atomic_exchange_n(ctl_ + peerSleeping_, 0, __ATOMIC_SEQ_CST) != 0) {
-    sleeper_->Wake();
-  }
+  if (!sleeper_ || Load(ctl_, peerSleeping_) != kAsleep) return;
+  // Take the flag (one wake per sleep) and mark the wake-up under way until it is done, so
+  // that a peer whose timer ends meanwhile can tell a late wake-up from a lost one; the
+  // peer raising its flag again (a new sleep) keeps the final exchange from clearing it.
+  int32_t asleep = kAsleep;
+  if (!__atomic_compare_exchange_n(ctl_ + peerSleeping_, &asleep, kWaking, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+  sleeper_->Wake();
+  int32_t waking = kWaking;
+  __atomic_compare_exchange_n(ctl_ + peerSleeping_, &waking, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
 uint32_t ShmChannel::WriteSome(const uint8_t* src, uint32_t n) {

@@ -4,7 +4,8 @@
 // cache lines):
 //    0 magic 'PSHM'  1 layout version 1  2 ringBytes  3 closed bits (1 server, 2 client)
 //   16 c2sHead  32 c2sTail  48 s2cHead  64 s2cTail
-//   80 serverSleeping  81 serverSeq  96 clientSleeping  97 clientSeq
+//   80 serverSleeping  81 serverSeq  82 serverLostWakeups
+//   96 clientSleeping  97 clientSeq  98 clientLostWakeups
 // The control block is 512 bytes; the c2s ring follows it, then the s2c ring. Head and tail
 // are free-running u32 byte counters (used = head - tail, position = index & (ringBytes-1)).
 //
@@ -16,18 +17,38 @@
 //
 // Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per
 // waiting side); futex and sem sleep in the kernel after announcing it:
-//   waiter:   store mySleeping=1; armed = arm(); if ready() -> done; else sleep(armed)
-//   notifier: publish head/tail;  if exchange(peerSleeping, 0) == 1 -> wake()
-// Either the notifier's exchange follows the waiter's store and sees 1, or it precedes it
-// and the waiter's ready() sees the progress. A wake between the waiter's check and its
+//   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
+//   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
+// Either the notifier's CAS follows the waiter's store and sees 1, or it precedes it and
+// the waiter's ready() sees the progress. A wake between the waiter's check and its
 // sleep is caught by the primitive: the futex waiter passes the sequence word it read in
 // arm() and the waker bumps that word before FUTEX_WAKE; a semaphore keeps the post as a
 // count. No spinning before sleeping: these variants measure the kernel's wake-up.
+//
+// arm() comes BEFORE the store, and that order is the whole point: a notifier whose
+// exchange takes the flag must bump the sequence word after the waiter read it. The other
+// order (store, then arm) loses wake-ups: the notifier of an earlier, unrelated progress
+// (the tail moved while the waiter waits for data) exchanges the fresh flag to 0 and bumps
+// the word between the waiter's store and its read; the waiter arms with the bumped value,
+// finds nothing to read, and sleeps with its flag down, so the wake-up for the data it
+// waits for is skipped. (Runs stalled until their silence timeout, about 1 in 40 on
+// 2026-12-02; test/shm-wakeup-race.test.ts replays that interleaving step by step.)
+//
+// Every sleep is also capped at kSleepSliceNs (1 ms) as a safety net, and a futex sleep that
+// its timer ended while the ring was ready is examined. The waker holds the flag at 2
+// ("waking") from taking it until its FUTEX_WAKE returned, so: flag 1 (not taken yet) or 2
+// (wake-up under way) is a late wake-up, not counted - a few per run when waits last over
+// 1 ms (1 MiB round trips) or a Node waker pauses between two steps; flag 0 with the word
+// still at what we armed with is a wake-up that will never come - the signature of the race
+// above, exact - and it is counted, by each side in its own control word
+// (serverLostWakeups / clientLostWakeups); the client reports both in the result line's
+// integrity.lostWakeups, an integrity failure rather than a 1 ms bump hidden in the tail.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +63,8 @@ constexpr int kC2sHead = 1 * kLineWords, kC2sTail = 2 * kLineWords;
 constexpr int kS2cHead = 3 * kLineWords, kS2cTail = 4 * kLineWords;
 constexpr int kServerSleeping = 5 * kLineWords, kServerSeq = 5 * kLineWords + 1;
 constexpr int kClientSleeping = 6 * kLineWords, kClientSeq = 6 * kLineWords + 1;
+// Lost wake-ups (see the top), each written by its own side only.
+constexpr int kServerLostWakeups = 5 * kLineWords + 2, kClientLostWakeups = 6 * kLineWords + 2;
 constexpr uint32_t kShmMagic = 0x4d485350;  // 'PSHM' little-endian
 constexpr int32_t kLayoutVersion = 1;
 constexpr size_t kControlBytes = 8 * kLineWords * 4;
@@ -60,12 +83,17 @@ uint32_t AttachSegment(const uint8_t* bytes, size_t size, const std::string& whe
 class Sleeper {
  public:
   virtual ~Sleeper() = default;
-  // Read after announcing "asleep", before the last ready() check (futex: the sequence word).
+  // Read BEFORE announcing "asleep" and the last ready() check (futex: the sequence word).
   virtual int32_t Arm() = 0;
-  // Sleep until woken or timeoutNs; may return early. May throw when the primitive is gone
-  // (the peer closed and removed it): the caller re-checks and rethrows only if idle.
-  virtual void Sleep(int32_t armed, int64_t timeoutNs) = 0;
+  // Sleep until woken or timeoutNs; may return early. True when the sleep ended by its timer
+  // (not a wake, a changed word or a signal). May throw when the primitive is gone (the peer
+  // closed and removed it): the caller re-checks and rethrows only if idle.
+  virtual bool Sleep(int32_t armed, int64_t timeoutNs) = 0;
   virtual void Wake() = 0;
+  // Whether a wake-up can be lost at all, and the evidence after a sleep its timer ended:
+  // has the peer bumped our word past `armed` (futex)? A semaphore post is a count: never lost.
+  virtual bool CanLoseWakeups() const = 0;
+  virtual bool Bumped(int32_t armed) const = 0;
 };
 
 enum class WakeKind { kSpin, kSleep };
@@ -79,6 +107,9 @@ class ShmChannel : public Channel {
   void Send(const uint8_t* frame, size_t bytes) override;
   FrameView Recv(int64_t timeoutMs) override;
   void Close() override;
+  // Both sides' sleeps that ended by their timer with the ring ready (see the top); nullopt
+  // for spin, which never sleeps.
+  std::optional<uint64_t> LostWakeups() const override;
 
  private:
   bool PeerClosed() const;
@@ -88,6 +119,8 @@ class ShmChannel : public Channel {
   template <typename Ready>
   bool Wait(Ready ready, int64_t sliceNs);
   void WakePeer();
+  // After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way?
+  bool WakeupLost(int32_t armed);
   // Copy what the ring holds into the frame buffer; a whole frame when it completes one.
   const uint8_t* Pull();
   uint32_t WriteSome(const uint8_t* src, uint32_t n);
@@ -98,7 +131,7 @@ class ShmChannel : public Channel {
   uint32_t mask_;
   uint32_t ringBytes_;
   int txHeadWord_, txTailWord_, rxHeadWord_, rxTailWord_;
-  int mySleeping_, peerSleeping_;
+  int mySleeping_, peerSleeping_, myLostWakeups_;
   int32_t myClosedBit_, peerClosedBit_;
   uint32_t head_;  // our producer index
   uint32_t tail_;  // our consumer index

@@ -20,7 +20,7 @@ class PosixSemPair : public SemPair {
     mine_ = &sems_[SemSlot(role)];
     peer_ = &sems_[SemSlot(role == Role::kServer ? Role::kClient : Role::kServer)];
   }
-  void WaitMine(int64_t timeoutMs) override { mine_->Wait(timeoutMs); }
+  bool WaitMine(int64_t timeoutMs) override { return mine_->Wait(timeoutMs); }
   void PostPeer() override { peer_->Post(); }
   void Release() override {
     sems_[0].Release();

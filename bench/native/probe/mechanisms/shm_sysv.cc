@@ -14,7 +14,7 @@ class SysvSemPair : public SemPair {
     if (create) set_.Create(key, 2);
     else set_.Open(key, 2);
   }
-  void WaitMine(int64_t timeoutMs) override { set_.Wait(mine_, timeoutMs); }
+  bool WaitMine(int64_t timeoutMs) override { return set_.Wait(mine_, timeoutMs); }
   void PostPeer() override { set_.Post(peer_); }
   void Release() override { set_.Release(); }
 
