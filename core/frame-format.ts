@@ -34,7 +34,10 @@ export enum FrameKind {
   End = 3,
   /** Server -> client: payload is JSON ServerSummary. */
   Summary = 4,
-  /** Server -> client: acknowledges Begin. */
+  /**
+   * Server -> client: acknowledges Begin. Client -> server, lossy mechanisms only: the
+   * Summary arrived, so the server stops lingering for a resent End.
+   */
   Ack = 5,
 }
 

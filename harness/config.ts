@@ -60,23 +60,25 @@ export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
  * support.
  *
  * Warm-up is counted in round trips (messages) and in time: a case warms up until both have
- * passed. On top of it the Node probe warms its process once, in its first case (3000 round
- * trips or 250 ms, bench/entrypoint.ts): that is what V8 needs to optimise the loop
- * (measured, BENCHMARKS.md "Warm-up"), so the per-case minimum only has to settle what a new
- * message size changes - which is why it can be small, and why quick and full measure the
- * same warm loop.
+ * passed. On top of it the Node probe warms its process for each mechanism's first case (3000
+ * round trips or 250 ms, bench/entrypoint.ts): that is what V8 needs to optimise the loop and
+ * the mechanism's own path (measured, BENCHMARKS.md "Warm-up" and "One pair per run"), so the
+ * per-case minimum only settles what a new message size changes - buffers and caches, capped
+ * at 4 MiB of messages (harness/matrix.ts caseWarmupRoundTrips) - which is why it can be small,
+ * and why quick and full measure the same warm loop.
  *
  * Quick keeps 5 runs because compare's exact Mann-Whitney U test needs 4 runs per side to
  * reach p < 0.05 at all and 5 to tolerate one out-of-order run (core/stats.ts
- * minRunsForSignificance); it measures one size per band of the report (small <= 1 KiB,
- * medium, large >= 256 KiB) to pay for those runs, and the report says so. Its time goes
- * to process pairs, not to measuring: a Node pair costs 1-3 s here (two Node start-ups of
- * about 0.45 s, the process warm-up, six short cases; more on the sandbox), a native pair
- * 0.1-0.9 s, and there are 5 x ~38 of them (BENCHMARKS.md, "The quick suite").
+ * minRunsForSignificance); to pay for them it measures the two ends of the report's size
+ * bands (64 B and 256 KiB; the medium band is the full profile's) for 15 ms (the report's smoke
+ * banner says so). Its time is now mostly the Node probe's per-mechanism warm-up (about half of each
+ * run, and not negotiable: BENCHMARKS.md "One pair per run"); one pair per runtime and run on
+ * process and sandbox keeps start-ups out of it. Full: 3 runs of 400 ms after 50 ms of
+ * warm-up per case, which keeps the default suite under 10 minutes on 2 cores.
  */
 export const PROFILES = {
-  full: { runs: 3, warmupMs: 100, warmupRoundTrips: 1000, measureMs: 500, sizes: DEFAULT_SIZES },
-  quick: { runs: 5, warmupMs: 10, warmupRoundTrips: 100, measureMs: 40, sizes: [64, 16 * 1024, 256 * 1024] },
+  full: { runs: 3, warmupMs: 50, warmupRoundTrips: 1000, measureMs: 400, sizes: DEFAULT_SIZES },
+  quick: { runs: 5, warmupMs: 3, warmupRoundTrips: 100, measureMs: 15, sizes: [64, 256 * 1024] },
 } as const;
 
 /** The probes a run measures unless told otherwise; `rate` joins them with --rates or --rate-search. */

@@ -267,6 +267,8 @@ export async function runSuite(config: RunConfig, io: RunIo): Promise<ResultFile
           retry.push(id);
         }
       });
+      // The fresh pair counts the retried cases when it runs them.
+      casesDone -= retry.length;
       return retry;
     };
     /**

@@ -57,6 +57,9 @@ export async function begin(ch: Channel, lossy: boolean, deadlineMs: number): Pr
 
 export async function end(ch: Channel, lossy: boolean, deadlineMs: number, sent: number): Promise<ServerSummary> {
   const frame = await exchange(ch, lossy, deadlineMs, jsonFrame(FrameKind.End, { sent }), FrameKind.Summary);
+  // Lossy: tell the server its Summary arrived, so it stops lingering for a resent End at once
+  // (if this Ack is lost too, the server lingers LINGER_MS as before).
+  if (lossy) await ch.send(jsonFrame(FrameKind.Ack, {}));
   const body = jsonPayload(frame) as Partial<ServerSummary>;
   if (typeof body.received !== 'number' || typeof body.corrupt !== 'number' || typeof body.cpuUs !== 'number') {
     throw new Error(`server summary is malformed: ${JSON.stringify(body)}`);
@@ -64,7 +67,10 @@ export async function end(ch: Channel, lossy: boolean, deadlineMs: number, sent:
   return { received: body.received, corrupt: body.corrupt, cpuUs: body.cpuUs };
 }
 
-/** Lossy mechanisms: after answering End, the server answers resent Ends until this long passes in silence. */
+/**
+ * Lossy mechanisms: after answering End, the server answers resent Ends until the client's
+ * Ack says the Summary arrived, or this long passes in silence (the Ack was lost).
+ */
 export const LINGER_MS = 300;
 /** The server's synchronous loop gives the event loop a turn this often. */
 const SERVER_YIELD_EVERY_MS = 50;
@@ -134,6 +140,11 @@ export class ServerState {
         if (this.stallEveryNs > 0) this.nextStallNs = nowNs() + this.stallEveryNs;
       }
       return jsonFrame(FrameKind.Ack, {});
+    }
+    if (kind === FrameKind.Ack && this.summary) {
+      // The client has the Summary (lossy mechanisms): no resent End will come.
+      this.done = true;
+      return undefined;
     }
     if (kind === FrameKind.End) {
       this.summary ??= jsonFrame(FrameKind.Summary, { received: this.received, corrupt: this.corrupt, cpuUs: cpuNowUs() - this.cpuStartUs } satisfies ServerSummary);

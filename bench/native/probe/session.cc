@@ -16,7 +16,8 @@ namespace {
 
 // How long a lossy mechanism waits for a control answer before resending.
 constexpr int64_t kControlResendMs = 100;
-// After answering End on a lossy mechanism, how long the server waits for a resent End.
+// After answering End on a lossy mechanism, how long the server waits for a resent End when
+// the client's Ack (Summary received) does not come.
 constexpr int64_t kLingerMs = 300;
 
 FrameView Exchange(Channel& ch, bool lossy, int64_t deadlineMs, const std::vector<uint8_t>& request, FrameKind expect) {
@@ -55,6 +56,12 @@ ServerSummary EndExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint64_t 
   std::string body = JsonWriter().BeginObject().Key("sent").Uint(sent).EndObject().text();
   FrameView frame = Exchange(ch, lossy, deadlineMs, JsonFrame(FrameKind::kEnd, body), FrameKind::kSummary);
   std::string payload = FramePayload(frame.data, frame.bytes);
+  // Lossy: tell the server its Summary arrived, so it stops lingering for a resent End at once
+  // (if this Ack is lost too, the server lingers kLingerMs as before).
+  if (lossy) {
+    const std::vector<uint8_t> ack = JsonFrame(FrameKind::kAck, "{}");
+    ch.Send(ack.data(), ack.size());
+  }
   Json summary;
   try {
     summary = Json::Parse(payload);
@@ -109,6 +116,8 @@ void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs, const Stall* s
       cpuStartUs = CpuNowUs();
       if (stallEveryNs > 0) nextStallNs = NowNs() + stallEveryNs;
       ch.Send(ack.data(), ack.size());
+    } else if (check.kind == FrameKind::kAck && !summary.empty()) {
+      return;  // the client has the Summary (lossy mechanisms): no resent End will come
     } else if (check.kind == FrameKind::kEnd) {
       if (summary.empty()) {
         std::string body = JsonWriter()
