@@ -3,8 +3,8 @@
  * every group's pairs, and turn the client's result lines into results.json cases. Runs
  * are interleaved (run 0 of every group on every placement, then run 1, ...) so slow drift
  * on a shared host spreads over all mechanisms and placements instead of landing on
- * whichever happened to run last. Ctrl-C stops at the next pair: the cases measured so far
- * are returned, marked `interrupted`.
+ * whichever happened to run last. Ctrl-C stops the pair running: the cases measured so far
+ * (those of that pair whose lines came before it too) are returned, marked `interrupted`.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { availableParallelism, cpus, hostname, release } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * `podipc run`: run the suite, write results.json and the report, end with a short summary.
- * Ctrl-C stops at the next pair and writes the cases finished so far (marked
+ * Ctrl-C stops the case running and writes the cases finished so far (marked
  * "interrupted": true, and the report says so); a second Ctrl-C exits at once.
  */
 import { access, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
