@@ -127,12 +127,8 @@ for (const inject of POINTS) {
   });
 }
 
-test('a sleep that its timer ends after the peer took the flag without bumping the word is counted as a lost wake-up', () => {
-  // The counter itself, against the signature of the race: the server exchanges the
-  // client's flag away for its answer, but its bump (and so its FUTEX_WAKE) never happens.
-  const seg = initSegment(new Uint8Array(new SharedArrayBuffer(segmentBytes(4096))), 4096);
-  const lostBump = { arm: () => 0, sleep: () => true, wake: () => {}, bumped: () => false };
-  const server = new ShmChannel({ role: 'server', segment: seg, wake: new SleepingWakeUp(seg.ctl, sleepingWords('server'), lostBump), silenceMs: 1000, label: 'server', release: () => {} });
+/** A client ring whose first sleep sees the server's answer arrive and is ended by its timer, not by a wake-up. */
+function clientWhoseSleepEndsByTimer(seg: ReturnType<typeof initSegment>, server: ShmChannel): ShmChannel {
   const { mySeq } = futexWords('client');
   let slept = 0;
   const wake = new SleepingWakeUp(seg.ctl, sleepingWords('client'), {
@@ -145,7 +141,16 @@ test('a sleep that its timer ends after the peer took the flag without bumping t
     wake: () => {},
     bumped: (armed) => Atomics.load(seg.ctl, mySeq) !== armed,
   });
-  const client = new ShmChannel({ role: 'client', segment: seg, wake, silenceMs: 1000, label: 'client', release: () => {} });
+  return new ShmChannel({ role: 'client', segment: seg, wake, silenceMs: 1000, label: 'client', release: () => {} });
+}
+
+test('a sleep that its timer ends after the peer took the flag without bumping the word is counted as a lost wake-up', () => {
+  // The counter itself, against the signature of the race: the server exchanges the
+  // client's flag away for its answer, but its bump (and so its FUTEX_WAKE) never happens.
+  const seg = initSegment(new Uint8Array(new SharedArrayBuffer(segmentBytes(4096))), 4096);
+  const lostBump = { arm: () => 0, sleep: () => true, wake: () => {}, bumped: () => false };
+  const server = new ShmChannel({ role: 'server', segment: seg, wake: new SleepingWakeUp(seg.ctl, sleepingWords('server'), lostBump), silenceMs: 1000, label: 'server', release: () => {} });
+  const client = clientWhoseSleepEndsByTimer(seg, server);
   assert.equal(client.lostWakeups(), 0);
   assert.ok(client.recv(50) instanceof Uint8Array);
   assert.equal(client.lostWakeups(), 1);
@@ -156,18 +161,7 @@ test('a sleep that its timer ends before the peer looked at the flag is late, no
   // The peer published and has not reached its exchange yet (it would wake us): benign.
   const seg = initSegment(new Uint8Array(new SharedArrayBuffer(segmentBytes(4096))), 4096);
   const server = new ShmChannel({ role: 'server', segment: seg, wake: { wait: () => false, wakePeer: () => {} }, silenceMs: 1000, label: 'server', release: () => {} });
-  const { mySeq } = futexWords('client');
-  let slept = 0;
-  const wake = new SleepingWakeUp(seg.ctl, sleepingWords('client'), {
-    arm: () => Atomics.load(seg.ctl, mySeq),
-    sleep: () => {
-      if (slept++ === 0) void server.send(stampFrame(allocFrame(64), FrameKind.Data, 1));
-      return true;
-    },
-    wake: () => {},
-    bumped: (armed) => Atomics.load(seg.ctl, mySeq) !== armed,
-  });
-  const client = new ShmChannel({ role: 'client', segment: seg, wake, silenceMs: 1000, label: 'client', release: () => {} });
+  const client = clientWhoseSleepEndsByTimer(seg, server);
   assert.ok(client.recv(50) instanceof Uint8Array);
   assert.equal(client.lostWakeups(), 0);
   assert.equal(Atomics.load(seg.ctl, LAYOUT.clientSleeping), 0, 'the flag is taken back, sparing the peer its system call');
