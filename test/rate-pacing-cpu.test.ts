@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { nowNs, threadCpuNs } from '../bench/clock.js';
+import { sleepUntil } from '../bench/probes/rate.js';
 
 const RATE_JS = resolve(import.meta.dirname, '../bench/probes/rate.js');
 const CLOCK_JS = resolve(import.meta.dirname, '../bench/clock.js');
@@ -55,4 +56,16 @@ test('a preempted pacing spin is billed for the CPU it burned, not its wall time
   } finally {
     hog.kill('SIGKILL');
   }
+});
+
+test('the pacer never returns before the intended time, even when it is closer than one CPU-clock read', () => {
+  // A send before its intended time would make that message's response time shorter than its
+  // service time. Targets from 0 to 20 µs ahead cover the stretch where no spin is accounted.
+  let early = 0;
+  for (let i = 0; i < 4000; i++) {
+    const targetNs = nowNs() + (i % 200) * 100;
+    sleepUntil(targetNs);
+    if (nowNs() < targetNs) early++;
+  }
+  assert.equal(early, 0, `${early} of 4000 returns came before their target`);
 });

@@ -83,10 +83,16 @@ export function sleepUntil(targetNs: number): number {
   if (sleepNs > 0) Atomics.wait(sleepCell, 0, 0, sleepNs / 1e6);
   const spinUntil = targetNs - CPU_READ_NS;
   let now = nowNs();
-  if (now >= spinUntil) return 0;
-  const cpuFrom = threadCpuNs();
-  while (now < spinUntil) now = nowNs();
-  return threadCpuNs() - cpuFrom;
+  let spunNs = 0;
+  if (now < spinUntil) {
+    const cpuFrom = threadCpuNs();
+    while (now < spinUntil) now = nowNs();
+    spunNs = threadCpuNs() - cpuFrom;
+  }
+  // Never send before the intended time (a response shorter than its service time would
+  // follow): the last stretch, shorter than one CPU-clock read, is spun unaccounted.
+  while (now < targetNs) now = nowNs();
+  return spunNs;
 }
 
 /** The state of one window of the schedule: counts, histograms, the message in flight. */

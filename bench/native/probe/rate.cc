@@ -97,11 +97,18 @@ int64_t SleepUntil(int64_t targetNs) {
     }
   }
   const int64_t spinUntil = targetNs - CpuReadNs();
-  if (NowNs() >= spinUntil) return 0;
-  const int64_t cpuFrom = ThreadCpuNs();
-  while (NowNs() < spinUntil) {
+  int64_t spunNs = 0;
+  if (NowNs() < spinUntil) {
+    const int64_t cpuFrom = ThreadCpuNs();
+    while (NowNs() < spinUntil) {
+    }
+    spunNs = ThreadCpuNs() - cpuFrom;
   }
-  return ThreadCpuNs() - cpuFrom;
+  // Never send before the intended time (a response shorter than its service time would
+  // follow): the last stretch, shorter than one CPU-clock read, is spun unaccounted.
+  while (NowNs() < targetNs) {
+  }
+  return spunNs;
 }
 
 class RateRunner {
