@@ -16,15 +16,15 @@
 import { performance } from 'node:perf_hooks';
 import { native, nativeAvailable } from './native/index.js';
 
-const slot = new Float64Array(1);
-
-function addonTick(): (() => void) | undefined {
+/** An addon clock writing into `slot` on each tick, or undefined when the addon (or that clock) is not built. */
+function addonTick(init: 'clockInit' | 'threadCpuClockInit', slot: Float64Array): (() => void) | undefined {
   if (!nativeAvailable()) return undefined;
   const addon = native();
-  return typeof addon.clockInit === 'function' ? addon.clockInit(slot) : undefined;
+  return typeof addon[init] === 'function' ? addon[init](slot) : undefined;
 }
 
-const tick = addonTick();
+const slot = new Float64Array(1);
+const tick = addonTick('clockInit', slot);
 
 /** Where the time comes from, for reports and benchmarks. */
 export const CLOCK_SOURCE = tick ? 'CLOCK_MONOTONIC via the addon (no allocation)' : 'performance.now() (the addon is not built)';
@@ -38,14 +38,7 @@ export const nowNs: () => number = tick
   : () => performance.now() * 1e6;
 
 const cpuSlot = new Float64Array(1);
-
-function addonThreadCpuTick(): (() => void) | undefined {
-  if (!nativeAvailable()) return undefined;
-  const addon = native();
-  return typeof addon.threadCpuClockInit === 'function' ? addon.threadCpuClockInit(cpuSlot) : undefined;
-}
-
-const cpuTick = addonThreadCpuTick();
+const cpuTick = addonTick('threadCpuClockInit', cpuSlot);
 
 /**
  * CPU time of this thread in ns (CLOCK_THREAD_CPUTIME_ID through the addon): it stops while

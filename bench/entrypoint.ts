@@ -24,6 +24,7 @@ import { rateClient } from './probes/rate.js';
 import { serve } from './probes/session.js';
 import { CALIBRATION_LINE_PREFIX, calibrateProbe } from './calibrate.js';
 import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
+import { mechanismLabel } from '../core/vocabulary.js';
 import type { ProbeOutcome, ProbeSettings } from './probes/types.js';
 
 function readPlan(): Plan {
@@ -75,14 +76,13 @@ const PROCESS_WARMUP = {
 };
 /** Mechanisms (with variant) of which a case of this process has run its warm-up. */
 const warmMechanisms = new Set<string>();
-const warmKey = (c: PlanCase): string => `${c.mechanism}/${c.variant ?? ''}`;
 
 async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Channel): Promise<ProbeOutcome> {
   const settings: ProbeSettings = {
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
     warmupRoundTrips: c.warmupRoundTrips ?? plan.budget.warmupRoundTrips,
-    ...(warmMechanisms.has(warmKey(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: PROCESS_WARMUP }),
+    ...(warmMechanisms.has(mechanismLabel(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: PROCESS_WARMUP }),
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,
@@ -117,7 +117,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
       return undefined;
     }
     const outcome = await runClientCase(mech, plan, c, ch);
-    warmMechanisms.add(warmKey(c));
+    warmMechanisms.add(mechanismLabel(c));
     // After End/Summary: the server's count is final (it counted before it answered).
     const lostWakeups = ch.lostWakeups?.();
     if (lostWakeups !== undefined) outcome.integrity = { ...outcome.integrity, lostWakeups };
@@ -163,10 +163,14 @@ async function main(): Promise<void> {
     return;
   }
   const plan = readPlan();
-  const unknown = plan.cases.find((c) => !findMechanism(c.mechanism));
-  if (unknown) throw new Error(`unknown mechanism '${unknown.mechanism}' in the plan (case ${unknown.caseIndex})`);
-  for (const c of plan.cases) {
-    const line = await runCase(findMechanism(c.mechanism)!, plan, c);
+  // Every mechanism looked up before the first case runs: a plan this probe cannot finish is refused whole.
+  const mechs = plan.cases.map((c) => {
+    const mech = findMechanism(c.mechanism);
+    if (!mech) throw new Error(`unknown mechanism '${c.mechanism}' in the plan (case ${c.caseIndex})`);
+    return mech;
+  });
+  for (const [i, c] of plan.cases.entries()) {
+    const line = await runCase(mechs[i]!, plan, c);
     if (line) stdout.write(formatProbeLine(line) + '\n');
   }
 }

@@ -28,7 +28,7 @@ export interface MechanismRef {
 export function pairMechanisms(spec: Pick<PairSpec, 'cases'>): MechanismRef[] {
   const seen = new Map<string, MechanismRef>();
   for (const c of spec.cases) {
-    const key = `${c.mechanism}/${c.variant ?? ''}`;
+    const key = mechanismLabel(c);
     if (!seen.has(key)) seen.set(key, { mechanism: c.mechanism, variant: c.variant });
   }
   return [...seen.values()];
