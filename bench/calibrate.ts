@@ -46,16 +46,16 @@ export function loopbackChannel(): Channel {
   let answer: Uint8Array | undefined;
   return {
     send(frame) {
-      const n = frame.byteLength;
-      if (n > toServer.byteLength) {
+      const n = frame.length;
+      if (n > toServer.length) {
         toServer = new Uint8Array(n);
         serverView.reset(toServer);
       }
       copyBytes(toServer, 0, frame, 0, n);
       const reply = server.handle(serverView.of(n));
       if (reply === undefined) return;
-      const m = reply.byteLength;
-      if (m > toClient.byteLength) {
+      const m = reply.length;
+      if (m > toClient.length) {
         toClient = new Uint8Array(m);
         clientView.reset(toClient);
       }

@@ -75,7 +75,7 @@ export function writeHeader(buf: Buffer, kind: DatagramKind, chunkIndex: number,
 
 /** Parse one received datagram; undefined when it is not ours or is malformed. */
 export function decodeDatagram(datagram: Uint8Array): Chunk | undefined {
-  if (datagram.byteLength < CHUNK_HEADER_BYTES) return undefined;
+  if (datagram.length < CHUNK_HEADER_BYTES) return undefined;
   const v = view(datagram);
   if (v.getUint32(0, true) !== DGRAM_MAGIC) return undefined;
   const kind = v.getUint16(4, true);
@@ -104,7 +104,7 @@ export function maxFrameBytes(chunkPayloadBytes: number): number {
  * as one datagram (sendmsg with two iovecs) without copying the frame.
  */
 export function chunkFrame(frame: Uint8Array, messageId: number, chunkPayloadBytes = MAX_CHUNK_PAYLOAD_BYTES): [Buffer, Uint8Array][] {
-  const frameBytes = frame.byteLength;
+  const frameBytes = frame.length;
   const chunkCount = chunkCountFor(frameBytes, chunkPayloadBytes);
   if (chunkCount > MAX_CHUNKS) {
     throw new Error(`a ${frameBytes}-byte frame needs ${chunkCount} datagrams; the chunk header allows ${MAX_CHUNKS} (${maxFrameBytes(chunkPayloadBytes)} bytes)`);
@@ -174,7 +174,7 @@ export class Reassembler {
       frameBytes === 0 ||
       chunkCount !== chunkCountFor(frameBytes, this.chunkPayloadBytes) ||
       chunkIndex >= chunkCount ||
-      payload.byteLength !== Math.min(this.chunkPayloadBytes, frameBytes - chunkIndex * this.chunkPayloadBytes)
+      payload.length !== Math.min(this.chunkPayloadBytes, frameBytes - chunkIndex * this.chunkPayloadBytes)
     ) {
       this.stats.malformed++;
       return undefined;
@@ -194,7 +194,7 @@ export class Reassembler {
       p = { frame: Buffer.allocUnsafe(frameBytes), chunkCount, have: new Uint8Array(chunkCount), haveCount: 0 };
       this.partials.set(messageId, p);
       this.evictOldest();
-    } else if (p.chunkCount !== chunkCount || p.frame.byteLength !== frameBytes) {
+    } else if (p.chunkCount !== chunkCount || p.frame.length !== frameBytes) {
       // Two shapes for one frame: neither can be trusted.
       this.abandon(messageId);
       this.stats.malformed++;

@@ -29,7 +29,7 @@ export class FrameAssembler {
    */
   feed(chunk: Buffer, deliver: (frame: Uint8Array) => void): void {
     if (this.buffered === 0) {
-      const n = chunk.byteLength;
+      const n = chunk.length;
       let at = 0;
       while (n - at >= FRAME_HEADER_BYTES) {
         const frameBytes = frameLengthAt(chunk, at);
@@ -44,17 +44,17 @@ export class FrameAssembler {
       return;
     }
     this.chunks.push(chunk);
-    this.buffered += chunk.byteLength;
+    this.buffered += chunk.length;
     for (;;) {
       if (this.buffered < FRAME_HEADER_BYTES) return;
-      const head = this.chunks[0]!.byteLength >= FRAME_HEADER_BYTES ? this.chunks[0]! : this.flatten();
+      const head = this.chunks[0]!.length >= FRAME_HEADER_BYTES ? this.chunks[0]! : this.flatten();
       const frameBytes = frameLength(head);
       if (frameBytes < FRAME_HEADER_BYTES) throw desynchronised(frameBytes);
       if (this.buffered < frameBytes) return;
       const all = this.chunks.length === 1 ? this.chunks[0]! : this.flatten();
       const rest = all.subarray(frameBytes);
-      this.chunks = rest.byteLength > 0 ? [rest] : [];
-      this.buffered = rest.byteLength;
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
       deliver(all.subarray(0, frameBytes));
       if (this.buffered === 0) return;
     }

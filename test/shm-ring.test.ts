@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { allocFrame, checkFrame, jsonFrame, stampFrame } from '../bench/frame.js';
+import { wordsOf } from '../bench/bytes.js';
 import { FrameKind } from '../core/frame-format.js';
 import {
   attachSegment,
@@ -16,6 +17,7 @@ import {
   initSegment,
   LAYOUT,
   RingReader,
+  RECORD_ALIGN,
   RingWriter,
   segmentBytes,
   ShmChannel,
@@ -51,21 +53,25 @@ test('an empty ring has nothing to read; a full ring takes nothing more', () => 
   assert.equal(writer.free(), 64);
 });
 
-test('bytes come out in order across many wrap-arounds of odd-sized writes and reads', () => {
-  const { writer, reader } = ring(64);
-  const src = pattern(10_000, 3);
-  const dst = new Uint8Array(src.byteLength);
-  let wrote = 0;
-  let read = 0;
-  let turn = 0;
-  while (read < src.byteLength) {
-    // Writes of 1..37 bytes and reads of 1..23 bytes: positions wrap at every phase.
-    wrote += writer.write(src.subarray(0, Math.min(src.byteLength, wrote + 1 + (turn % 37))), wrote);
-    read += reader.read(dst, read, 1 + ((turn * 5) % 23));
-    turn++;
-  }
-  assert.deepEqual(dst, src);
-});
+for (const copy of ['bytes', 'words'] as const) {
+  test(`bytes come out in order across many wrap-arounds of odd-sized writes and reads (copied by ${copy})`, () => {
+    const { writer, reader } = ring(64);
+    const src = pattern(10_000, 3);
+    const dst = new Uint8Array(src.byteLength);
+    const dstWords = copy === 'words' ? wordsOf(dst) : undefined;
+    let wrote = 0;
+    let read = 0;
+    let turn = 0;
+    while (read < src.byteLength) {
+      // Writes of 1..37 bytes and reads of 1..23 bytes: positions wrap at every phase, and
+      // aligned and unaligned positions on both sides take turns.
+      wrote += writer.write(src.subarray(0, Math.min(src.byteLength, wrote + 1 + (turn % 37))), wrote);
+      read += reader.read(dst, read, 1 + ((turn * 5) % 23), dstWords);
+      turn++;
+    }
+    assert.deepEqual(dst, src);
+  });
+}
 
 test('the 32-bit indices wrap past 2^31 and 2^32 without losing or inventing bytes', () => {
   for (const start of [0x7fffffe0 | 0, 0xffffffe0 | 0]) {
@@ -93,6 +99,7 @@ test('a frame four times larger than the ring streams through in pieces and reas
     let off = 0;
     let pieces = 0;
     let out: Uint8Array | undefined;
+    writer.startFrame();
     while (off < frame.byteLength || out === undefined) {
       const n = writer.write(frame, off);
       if (n > 0) pieces++;
@@ -104,6 +111,26 @@ test('a frame four times larger than the ring streams through in pieces and reas
   }
   assert.deepEqual(got, frames);
   assert.deepEqual(got.map((f) => checkFrame(f).ok), [true, true, true]);
+  assert.equal(receiver.pump(), undefined, 'nothing more');
+});
+
+test('every frame starts on a cache line of the ring: the writer skips to it, the reader skips the same gap', () => {
+  const { writer, reader, ctl } = ring(1024);
+  const receiver = new FrameReceiver(reader);
+  const frames = [stampFrame(allocFrame(100), FrameKind.Data, 1), jsonFrame(FrameKind.Ack, {}), stampFrame(allocFrame(64), FrameKind.Data, 2), stampFrame(allocFrame(33), FrameKind.Data, 3)];
+  const starts: number[] = [];
+  for (const frame of frames) {
+    const headBefore = ctl[0]!;
+    writer.startFrame();
+    assert.equal(writer.write(frame, 0), frame.length);
+    // The head moved past the gap and the frame: the frame's first byte is on a line.
+    starts.push(ctl[0]! - frame.length);
+    assert.ok(ctl[0]! - headBefore < frame.length + RECORD_ALIGN, 'the gap is less than a line');
+    const out = receiver.pump();
+    assert.ok(out, 'the frame came out whole');
+    assert.deepEqual(new Uint8Array(out), frame);
+  }
+  assert.deepEqual(starts, [0, 128, 192, 256]);
   assert.equal(receiver.pump(), undefined, 'nothing more');
 });
 
@@ -208,6 +235,9 @@ for (const wakeKind of ['spin', 'sleeping'] as const) {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
+    // Listen for the exit from the start: a worker that has answered may be gone before the
+    // checks below are done, and a listener added after its 'exit' would wait forever.
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const stats = { sleeps: 0 };
     const wake = wakeKind === 'spin' ? spinWakeUp() : new SleepingWakeUp(seg.ctl, sleepingWords('client'), atomicsSleeper(seg.ctl, stats));
     let released = 0;
@@ -245,7 +275,6 @@ for (const wakeKind of ['spin', 'sleeping'] as const) {
     assert.equal(released, 1);
     // The worker ends by itself once it has answered; terminate() while it is still winding
     // down (it may be inside Atomics.wait) crashed Node 20 now and then (SIGSEGV).
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
     const late = setTimeout(() => void worker.terminate(), 10_000);
     await exited;
     clearTimeout(late);

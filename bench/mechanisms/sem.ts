@@ -56,7 +56,7 @@ function mailboxTransport(addon: NativeAddon, objects: Objects, sendSlot: 0 | 1,
         throw new Error(`${what}: the peer has not taken the previous frame; sem carries one frame per direction at a time`);
       }
       mailbox.set(data, sendBase + SLOT_HEADER_BYTES);
-      view.setUint32(sendBase + 4, data.byteLength, true);
+      view.setUint32(sendBase + 4, data.length, true);
       view.setUint32(sendBase, 1, true);
       // sem_post is a release: the peer's sem_wait sees the frame written above.
       addon.semPost(post);

@@ -174,8 +174,8 @@ function datagramChannel(socket: Socket, setupTimeoutMs: number, onControl: (d: 
     send(frame) {
       if (closed) throw new Error('udp: send on a closed channel');
       const messageId = nextMessageId++;
-      if (frame.byteLength <= MAX_CHUNK_PAYLOAD_BYTES) {
-        writeHeader(header, DatagramKind.Chunk, 0, 1, messageId, frame.byteLength);
+      if (frame.length <= MAX_CHUNK_PAYLOAD_BYTES) {
+        writeHeader(header, DatagramKind.Chunk, 0, 1, messageId, frame.length);
         single[1] = frame;
         socket.send(single);
       } else {

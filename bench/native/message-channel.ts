@@ -74,7 +74,7 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
   /** Receive chunks until a frame is whole; undefined when a wait of `sliceMs` passed empty. */
   const pump = (sliceMs: number): Uint8Array | undefined => {
     for (;;) {
-      if (buffer.byteLength < filled + chunkBytes) grow(filled + 2 * chunkBytes, filled);
+      if (buffer.length < filled + chunkBytes) grow(filled + 2 * chunkBytes, filled);
       const n = transport.tryReceive(filled === 0 ? firstChunk : buffer.subarray(filled, filled + chunkBytes), sliceMs);
       if (n < 0) return undefined;
       if (filled === 0) {
@@ -82,7 +82,7 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
         frameBytes = readHeader(buffer).frameBytes;
         if (frameBytes < FRAME_HEADER_BYTES || frameBytes > MAX_FRAME_BYTES) throw desync(`frame length field ${frameBytes}`);
         if (n > frameBytes) throw desync(`a ${n} B message for a ${frameBytes} B frame`);
-        if (buffer.byteLength < frameBytes + chunkBytes) grow(frameBytes + chunkBytes, n);
+        if (buffer.length < frameBytes + chunkBytes) grow(frameBytes + chunkBytes, n);
       } else if (filled + n > frameBytes) {
         throw desync(`chunk overruns the ${frameBytes} B frame`);
       }
@@ -115,19 +115,19 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
 
   const sendSlow = async (frame: Uint8Array, offset: number): Promise<void> => {
     let since = Date.now() - SLICE_MS;
-    while (offset < frame.byteLength) {
+    while (offset < frame.length) {
       await yieldToEventLoop();
       checkOpen();
       if (Date.now() - since >= options.peerTimeoutMs) {
         throw new Error(`${options.what}: the peer has not taken a message for ${options.peerTimeoutMs} ms (queue full): is it alive?`);
       }
-      const end = Math.min(offset + chunkBytes, frame.byteLength);
+      const end = Math.min(offset + chunkBytes, frame.length);
       if (transport.trySend(frame.subarray(offset, end), SLICE_MS)) {
         offset = end;
         since = Date.now();
         // Continue synchronously while the queue has room.
-        while (offset < frame.byteLength) {
-          const next = Math.min(offset + chunkBytes, frame.byteLength);
+        while (offset < frame.length) {
+          const next = Math.min(offset + chunkBytes, frame.length);
           if (!transport.trySend(frame.subarray(offset, next), SLICE_MS)) break;
           offset = next;
         }
@@ -141,13 +141,13 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
       checkOpen();
       // The transport copies each message into the kernel (or the mailbox), so the caller
       // may reuse `frame` as soon as the last chunk is sent.
-      if (frame.byteLength <= chunkBytes) {
+      if (frame.length <= chunkBytes) {
         if (transport.trySend(frame, SLICE_MS)) return;
         return sendSlow(frame, 0);
       }
       let offset = 0;
-      while (offset < frame.byteLength) {
-        const end = Math.min(offset + chunkBytes, frame.byteLength);
+      while (offset < frame.length) {
+        const end = Math.min(offset + chunkBytes, frame.length);
         if (!transport.trySend(frame.subarray(offset, end), SLICE_MS)) return sendSlow(frame, offset);
         offset = end;
       }

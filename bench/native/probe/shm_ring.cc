@@ -109,6 +109,7 @@ ShmChannel::ShmChannel(Role role, uint8_t* segment, uint32_t ringBytes, std::uni
   myClosedBit_ = server ? kClosedBitServer : kClosedBitClient;
   peerClosedBit_ = server ? kClosedBitClient : kClosedBitServer;
   head_ = static_cast<uint32_t>(Load(ctl_, txHeadWord_));
+  tailSeen_ = static_cast<uint32_t>(Load(ctl_, txTailWord_));
   tail_ = static_cast<uint32_t>(Load(ctl_, rxTailWord_));
 }
 
@@ -125,7 +126,7 @@ bool ShmChannel::PeerClosed() const { return (Load(ctl_, kClosed) & peerClosedBi
 bool ShmChannel::CanRead() const { return static_cast<uint32_t>(Load(ctl_, rxHeadWord_)) != tail_ || PeerClosed(); }
 
 bool ShmChannel::CanWrite() const {
-  return head_ - static_cast<uint32_t>(Load(ctl_, txTailWord_)) < ringBytes_ || PeerClosed();
+  return head_ - static_cast<uint32_t>(Load(ctl_, txTailWord_)) + pad_ < ringBytes_ || PeerClosed();
 }
 
 template <typename Ready>
@@ -203,9 +204,14 @@ void ShmChannel::WakePeer() {
 }
 
 uint32_t ShmChannel::WriteSome(const uint8_t* src, uint32_t n) {
-  uint32_t used = head_ - static_cast<uint32_t>(Load(ctl_, txTailWord_));
-  uint32_t k = std::min(ringBytes_ - used, n);
+  // The consumer's tail as last seen: its line is written by the other core after every
+  // read, so it is fetched only when the stale value says there is too little room.
+  if (ringBytes_ - (head_ - tailSeen_) - pad_ < n) tailSeen_ = static_cast<uint32_t>(Load(ctl_, txTailWord_));
+  uint32_t k = std::min(ringBytes_ - (head_ - tailSeen_) - pad_, n);
   if (k == 0) return 0;
+  // A new frame's gap to its line goes out with its first byte.
+  head_ += pad_;
+  pad_ = 0;
   uint32_t pos = head_ & mask_;
   uint32_t first = std::min(k, ringBytes_ - pos);
   std::memcpy(tx_ + pos, src, first);
@@ -240,6 +246,8 @@ const uint8_t* ShmChannel::Pull() {
   };
   const uint8_t* done = nullptr;
   if (!headerSeen_) {
+    // Between frames, once the next one has begun: it starts on the next line.
+    if (have_ == 0 && headNow != tail_) tail_ += (0u - tail_) & (kRecordAlign - 1);
     uint32_t readable = headNow - tail_;
     if (have_ == 0 && readable >= kFrameHeaderBytes) {
       // Between frames: learn the length from the header in place, so a frame already in
@@ -271,6 +279,7 @@ const uint8_t* ShmChannel::Pull() {
 void ShmChannel::Send(const uint8_t* frame, size_t bytes) {
   if (closed_) throw std::runtime_error(label_ + ": send on a closed channel");
   uint32_t n = static_cast<uint32_t>(bytes);
+  pad_ = (0u - head_) & (kRecordAlign - 1);
   uint32_t off = WriteSome(frame, n);
   if (off > 0) WakePeer();
   if (off == n) return;

@@ -2,12 +2,13 @@
 // of bench/shm-ring.ts: a control block of Int32 words, then two single-producer single-
 // consumer byte rings (client->server, server->client). Words (each side writes only its own
 // cache lines):
-//    0 magic 'PSHM'  1 layout version 1  2 ringBytes  3 closed bits (1 server, 2 client)
+//    0 magic 'PSHM'  1 layout version 2  2 ringBytes  3 closed bits (1 server, 2 client)
 //   16 c2sHead  32 c2sTail  48 s2cHead  64 s2cTail
 //   80 serverSleeping  81 serverSeq  82 serverLostWakeups
 //   96 clientSleeping  97 clientSeq  98 clientLostWakeups
 // The control block is 512 bytes; the c2s ring follows it, then the s2c ring. Head and tail
 // are free-running u32 byte counters (used = head - tail, position = index & (ringBytes-1)).
+// Frames start on a cache line of the ring (kRecordAlign; version 1 packed them back to back).
 //
 // Memory ordering: the producer copies bytes in, then publishes its head with a
 // sequentially consistent store; the consumer loads the head before copying out and
@@ -66,7 +67,11 @@ constexpr int kClientSleeping = 6 * kLineWords, kClientSeq = 6 * kLineWords + 1;
 // Lost wake-ups (see the top), each written by its own side only.
 constexpr int kServerLostWakeups = 5 * kLineWords + 2, kClientLostWakeups = 6 * kLineWords + 2;
 constexpr uint32_t kShmMagic = 0x4d485350;  // 'PSHM' little-endian
-constexpr int32_t kLayoutVersion = 1;
+constexpr int32_t kLayoutVersion = 2;
+// Every frame starts on a cache line of its ring (bench/shm-ring.ts RECORD_ALIGN, and why):
+// the writer skips to the next multiple of kRecordAlign before a frame's first byte, the
+// reader skips the same gap between frames once the next frame's bytes are there.
+constexpr uint32_t kRecordAlign = 64;
 constexpr size_t kControlBytes = 8 * kLineWords * 4;
 // 256 KiB per direction, as bench/shm-ring.ts (a typical socket buffer; why: see there).
 constexpr uint32_t kRingBytes_ = 256 * 1024;
@@ -134,6 +139,8 @@ class ShmChannel : public Channel {
   int mySleeping_, peerSleeping_, myLostWakeups_;
   int32_t myClosedBit_, peerClosedBit_;
   uint32_t head_;  // our producer index
+  uint32_t tailSeen_;  // the consumer's tail as last loaded (never ahead of the real one)
+  uint32_t pad_ = 0;  // bytes to skip before the next byte written (a new frame's gap to its line)
   uint32_t tail_;  // our consumer index
   std::unique_ptr<Sleeper> sleeper_;  // null: spin
   int64_t silenceMs_;
