@@ -84,10 +84,18 @@ export function stampFrame(frame: Uint8Array, kind: FrameKind, seq: number, fram
   return frame.length === frameBytes ? frame : frame.subarray(0, frameBytes);
 }
 
-/** A control frame carrying a small JSON payload. */
-export function jsonFrame(kind: FrameKind, body: unknown): Uint8Array {
+/**
+ * A control frame carrying a small JSON payload. With `frameBytes` (and room for the JSON)
+ * the frame has that length, the JSON followed by spaces: Begin and its Ack travel at the
+ * case's message size, so between warm-up and the measured phase no receive path sees a
+ * frame length the warm-up never did (a new length took branches V8 had no feedback for,
+ * and it deoptimised the receive path at the start of the measured phase: --trace-deopt).
+ */
+export function jsonFrame(kind: FrameKind, body: unknown, frameBytes?: number): Uint8Array {
   const payload = Buffer.from(JSON.stringify(body), 'utf8');
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
+  const natural = FRAME_HEADER_BYTES + payload.length;
+  const frame = offHeapBytes(frameBytes !== undefined && frameBytes > natural ? frameBytes : natural);
+  frame.fill(0x20, natural);
   frame.set(payload, FRAME_HEADER_BYTES);
   return stampFrame(frame, kind, 0);
 }

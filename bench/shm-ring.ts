@@ -178,7 +178,10 @@ export class RingWriter {
   write(src: Uint8Array, from: number): number {
     const want = src.length - from;
     let room = this.data.length - ((this.head - this.tailSeen) | 0) - this.pad;
-    if (room < want) room = this.free();
+    // Refresh the consumer's tail once the stale view says the ring is half used, not only
+    // when it says "too little": every half ring of traffic takes this branch, warm-up too
+    // (a branch first taken in the measured phase deoptimises the loop there).
+    if (room < want || room < this.data.length >>> 1) room = this.free();
     const n = Math.min(room, want);
     if (n <= 0) return 0;
     this.head = (this.head + this.pad) | 0;
@@ -332,14 +335,24 @@ export class FrameReceiver {
  */
 export interface WakeUp {
   /**
-   * Return true as soon as `ready()` is true; false only after `sliceMs` passed without
+   * Return true as soon as `until.ready()` is true; false only after `sliceMs` passed without
    * it (spurious wake-ups are absorbed here, so `false` always means a whole slice of time).
    */
-  wait(ready: () => boolean, sliceMs: number): boolean;
+  wait(until: Readiness, sliceMs: number): boolean;
   /** Called after publishing progress (a head or tail moved): wake the peer if it sleeps. */
   wakePeer(): void;
   /** Both sides' lost wake-ups so far (SleepingWakeUp over a futex); undefined when none can be lost. */
   lostWakeups?(): number | undefined;
+}
+
+/**
+ * What a side waits for. A method on a class, not a closure: the wait loops below are hot,
+ * and a closure made per channel is a new call target for each case, so the optimised loop
+ * was thrown away (deoptimised: "wrong call target", measured with --trace-deopt) at the
+ * start of every case and warmed up again inside its measured phase.
+ */
+export interface Readiness {
+  ready(): boolean;
 }
 
 /** ready() calls between clock reads while spinning (~10 µs of polling; a clock read costs ~50 ns). */
@@ -357,19 +370,22 @@ const sliceClockMs = (): number => nowNs() / 1e6;
  * host that is exactly the cost this variant is there to show.
  */
 export function spinWakeUp(): WakeUp {
-  return {
-    wait(ready, sliceMs) {
-      let deadline = 0;
-      for (;;) {
-        for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (ready()) return true;
-        // The clock is read only after a first burst, so a quick answer never pays for it.
-        const now = sliceClockMs();
-        if (deadline === 0) deadline = now + sliceMs;
-        else if (now >= deadline) return false;
-      }
-    },
-    wakePeer() {},
-  };
+  return new SpinWakeUp();
+}
+
+class SpinWakeUp implements WakeUp {
+  wait(until: Readiness, sliceMs: number): boolean {
+    let deadline = 0;
+    for (;;) {
+      for (let i = 0; i < SPIN_CLOCK_EVERY; i++) if (until.ready()) return true;
+      // The clock is read only after a first burst, so a quick answer never pays for it.
+      const now = sliceClockMs();
+      if (deadline === 0) deadline = now + sliceMs;
+      else if (now >= deadline) return false;
+    }
+  }
+
+  wakePeer(): void {}
 }
 
 /** The kernel primitive behind a sleeping wake-up: a futex word or a semaphore. */
@@ -442,15 +458,15 @@ export class SleepingWakeUp implements WakeUp {
     private readonly sleeper: Sleeper,
   ) {}
 
-  wait(ready: () => boolean, sliceMs: number): boolean {
-    if (ready()) return true;
+  wait(until: Readiness, sliceMs: number): boolean {
+    if (until.ready()) return true;
     const { ctl, words } = this;
     const deadline = sliceClockMs() + sliceMs;
     for (;;) {
       // Arm first, then announce (see above).
       const armed = this.sleeper.arm();
       Atomics.store(ctl, words.mySleeping, ASLEEP);
-      if (ready()) break;
+      if (until.ready()) break;
       // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
       const leftMs = Math.ceil(deadline - sliceClockMs());
       if (leftMs <= 0) {
@@ -461,12 +477,12 @@ export class SleepingWakeUp implements WakeUp {
       try {
         timedOut = this.sleeper.sleep(armed, Math.min(leftMs, SLEEP_SLICE_MS));
       } catch (err) {
-        if (!ready()) {
+        if (!until.ready()) {
           Atomics.store(ctl, words.mySleeping, 0);
           throw err;
         }
       }
-      if (ready()) {
+      if (until.ready()) {
         // The timer, not the peer, ended a sleep whose progress had come: a lost wake-up.
         if (timedOut && this.wakeupLost(armed)) Atomics.add(ctl, words.myLostWakeups, 1);
         break;
@@ -521,6 +537,32 @@ export function sleepingWords(role: Role): { mySleeping: number; peerSleeping: n
     : { mySleeping: LAYOUT.clientSleeping, peerSleeping: LAYOUT.serverSleeping, myLostWakeups: LAYOUT.clientLostWakeups };
 }
 
+/** Bytes to read, or the peer closed. */
+class CanRead implements Readiness {
+  constructor(
+    private readonly rx: RingReader,
+    private readonly ctl: Int32Array,
+    private readonly peerClosedBit: number,
+  ) {}
+
+  ready(): boolean {
+    return this.rx.readable() > 0 || (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+  }
+}
+
+/** Room to write, or the peer closed. */
+class CanWrite implements Readiness {
+  constructor(
+    private readonly tx: RingWriter,
+    private readonly ctl: Int32Array,
+    private readonly peerClosedBit: number,
+  ) {}
+
+  ready(): boolean {
+    return this.tx.free() > 0 || (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+  }
+}
+
 /**
  * How long a send/recv blocks the event loop before it starts yielding to it between
  * waits. Messages normally arrive in µs, so the measured path never yields; a peer that
@@ -558,8 +600,8 @@ export class ShmChannel implements Channel {
   private readonly receiver: FrameReceiver;
   private readonly peerClosedBit: number;
   private closed = false;
-  private readonly canRead: () => boolean;
-  private readonly canWrite: () => boolean;
+  private readonly canRead: Readiness;
+  private readonly canWrite: Readiness;
 
   constructor(private readonly o: ShmChannelOptions) {
     const { ctl, c2s, s2c } = o.segment;
@@ -570,8 +612,8 @@ export class ShmChannel implements Channel {
     this.rx = server ? new RingReader(ctl, LAYOUT.c2sHead, LAYOUT.c2sTail, c2s) : new RingReader(ctl, LAYOUT.s2cHead, LAYOUT.s2cTail, s2c);
     this.receiver = new FrameReceiver(this.rx);
     this.peerClosedBit = CLOSED_BIT[server ? 'client' : 'server'];
-    this.canRead = () => this.rx.readable() > 0 || this.peerClosed();
-    this.canWrite = () => this.tx.free() > 0 || this.peerClosed();
+    this.canRead = new CanRead(this.rx, ctl, this.peerClosedBit);
+    this.canWrite = new CanWrite(this.tx, ctl, this.peerClosedBit);
   }
 
   /** Both sides' lost wake-ups (SleepingWakeUp), read before close(); undefined for spin. */
@@ -660,7 +702,7 @@ export class ShmChannel implements Channel {
    */
   private block<T>(
     attempt: () => T | undefined,
-    ready: () => boolean,
+    ready: Readiness,
     timeoutMs: number | undefined,
     alreadyWaitedMs: number,
     progress: () => number,

@@ -101,11 +101,16 @@ function replay(inject: Point): Replay {
   const inner = new SleepingWakeUp(ctl, sleepingWords('client'), sleeperFor('client', serverActs));
   let checks = 0;
   const clientWake: WakeUp = {
-    wait: (ready, sliceMs) =>
-      inner.wait(() => {
-        serverActs(checks++ === 0 ? 'first check' : 'last check');
-        return ready();
-      }, sliceMs),
+    wait: (until, sliceMs) =>
+      inner.wait(
+        {
+          ready: () => {
+            serverActs(checks++ === 0 ? 'first check' : 'last check');
+            return until.ready();
+          },
+        },
+        sliceMs,
+      ),
     wakePeer: () => inner.wakePeer(),
     lostWakeups: () => inner.lostWakeups(),
   };

@@ -88,35 +88,65 @@ export function semSlot(role: Role): 0 | 1 {
   return role === 'server' ? 0 : 1;
 }
 
-function futexSleeper(ctl: Int32Array, role: Role, addon: NativeAddon): Sleeper {
-  const { mySeq, peerSeq } = futexWords(role);
-  return {
-    arm: () => Atomics.load(ctl, mySeq),
-    // 1 (the word moved before we slept) and 2 (timeout) both mean "re-check": the caller
-    // does, and counts a timeout that finds the ring ready.
-    sleep: (armed, timeoutMs) => addon.futexWait(ctl, mySeq, armed, Math.max(1, Math.ceil(timeoutMs))) === 2,
-    bumped: (armed) => Atomics.load(ctl, mySeq) !== armed,
-    wake: () => {
-      // Bump first: a peer between its check and FUTEX_WAIT then finds the word changed.
-      Atomics.add(ctl, peerSeq, 1);
-      addon.futexWake(ctl, peerSeq, 1);
-    },
-  };
+/**
+ * The sleepers are classes, not object literals of closures: SleepingWakeUp calls them on
+ * every wait, and closures made per channel are new call targets for every case, which threw
+ * the optimised wait away at the start of each case (see Readiness in bench/shm-ring.ts).
+ */
+class FutexSleeper implements Sleeper {
+  private readonly mySeq: number;
+  private readonly peerSeq: number;
+
+  constructor(
+    private readonly ctl: Int32Array,
+    role: Role,
+    private readonly addon: NativeAddon,
+  ) {
+    ({ mySeq: this.mySeq, peerSeq: this.peerSeq } = futexWords(role));
+  }
+
+  arm(): number {
+    return Atomics.load(this.ctl, this.mySeq);
+  }
+
+  // 1 (the word moved before we slept) and 2 (timeout) both mean "re-check": the caller
+  // does, and counts a timeout that finds the ring ready.
+  sleep(armed: number, timeoutMs: number): boolean {
+    return this.addon.futexWait(this.ctl, this.mySeq, armed, Math.max(1, Math.ceil(timeoutMs))) === 2;
+  }
+
+  bumped(armed: number): boolean {
+    return Atomics.load(this.ctl, this.mySeq) !== armed;
+  }
+
+  wake(): void {
+    // Bump first: a peer between its check and FUTEX_WAIT then finds the word changed.
+    Atomics.add(this.ctl, this.peerSeq, 1);
+    this.addon.futexWake(this.ctl, this.peerSeq, 1);
+  }
 }
 
-function semSleeper(sems: SidePair): Sleeper {
-  return {
-    arm: () => 0,
-    // The server removes its semaphores when it closes, possibly while we are about to
-    // sleep on them to read its last frame: SleepingWakeUp re-checks the ring on a throw.
-    sleep: (_armed, timeoutMs) => !sems.waitMine(Math.max(1, Math.ceil(timeoutMs))),
-    wake: () => sems.postPeer(),
-  };
+class SemSleeper implements Sleeper {
+  constructor(private readonly sems: SidePair) {}
+
+  arm(): number {
+    return 0;
+  }
+
+  // The server removes its semaphores when it closes, possibly while we are about to
+  // sleep on them to read its last frame: SleepingWakeUp re-checks the ring on a throw.
+  sleep(_armed: number, timeoutMs: number): boolean {
+    return !this.sems.waitMine(Math.max(1, Math.ceil(timeoutMs)));
+  }
+
+  wake(): void {
+    this.sems.postPeer();
+  }
 }
 
 function wakeUpFor(variant: ShmVariant, role: Role, seg: SegmentViews, addon: NativeAddon | undefined, sems: SidePair | undefined): WakeUp {
   if (variant === 'spin') return spinWakeUp();
-  const sleeper = variant === 'futex' ? futexSleeper(seg.ctl, role, addon!) : semSleeper(sems!);
+  const sleeper = variant === 'futex' ? new FutexSleeper(seg.ctl, role, addon!) : new SemSleeper(sems!);
   return new SleepingWakeUp(seg.ctl, sleepingWords(role), sleeper);
 }
 

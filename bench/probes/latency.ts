@@ -330,7 +330,7 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
     await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
   }
-  await begin(ch, s.lossy, s.silenceTimeoutMs);
+  await begin(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   rt.startMeasuring();
   // CPU over the timed window only: from after the Ack to the last measured round trip.
   const cpuStartUs = cpuNowUs();

@@ -387,7 +387,7 @@ export async function rateClient(ch: Channel, s: ProbeSettings, c: PlanCase): Pr
     w.start(c.ratePerSec ?? c.search!.startRatePerSec, burst, s.warmupMs, rt.seq);
     await runWindow(ch, w, s);
   }
-  await begin(ch, s.lossy, s.silenceTimeoutMs);
+  await begin(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   // Search steps follow each other without a warm-up: one request is outstanding at a time,
   // so no queue carries over from one step to the next. Seqs restart at 0 after Begin.
   w.seq = 0;

@@ -51,8 +51,9 @@ export async function exchange(
   }
 }
 
-export async function begin(ch: Channel, lossy: boolean, deadlineMs: number): Promise<void> {
-  await exchange(ch, lossy, deadlineMs, jsonFrame(FrameKind.Begin, {}), FrameKind.Ack);
+/** Open the measured phase; Begin (and the server's Ack) travel at the case's message size (jsonFrame). */
+export async function begin(ch: Channel, lossy: boolean, deadlineMs: number, messageBytes: number): Promise<void> {
+  await exchange(ch, lossy, deadlineMs, jsonFrame(FrameKind.Begin, {}, messageBytes), FrameKind.Ack);
 }
 
 export async function end(ch: Channel, lossy: boolean, deadlineMs: number, sent: number): Promise<ServerSummary> {
@@ -139,7 +140,7 @@ export class ServerState {
         this.cpuStartUs = cpuNowUs();
         if (this.stallEveryNs > 0) this.nextStallNs = nowNs() + this.stallEveryNs;
       }
-      return jsonFrame(FrameKind.Ack, {});
+      return jsonFrame(FrameKind.Ack, {}, frame.length);
     }
     if (kind === FrameKind.Ack && this.summary) {
       // The client has the Summary (lossy mechanisms): no resent End will come.

@@ -70,7 +70,7 @@ export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<P
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) await stream(ch, frame, s.warmupMs, s.warmupRoundTrips);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.
-  await begin(ch, s.lossy, s.silenceTimeoutMs);
+  await begin(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   const cpuStartUs = cpuNowUs();
   const t0 = hrtime.bigint();
   const sent = await stream(ch, frame, s.measureMs);
