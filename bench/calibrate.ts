@@ -22,6 +22,8 @@ export const CALIBRATION_LINE_PREFIX = 'PODIPC_CALIBRATION ';
 export interface CalibrationBudget {
   warmupMs: number;
   warmupRoundTrips: number;
+  /** Then settle windows (bench/probes/latency.ts settle) for at most this long. */
+  settleCapMs: number;
   measureMs: number;
 }
 
@@ -29,7 +31,7 @@ export interface CalibrationBudget {
  * Long enough for V8 to have optimised the loop (the same warm-up rule as the cases) and for
  * the p50 to settle; short enough to cost well under a second for five sizes.
  */
-export const CALIBRATION_BUDGET: CalibrationBudget = { warmupMs: 20, warmupRoundTrips: 5000, measureMs: 40 };
+export const CALIBRATION_BUDGET: CalibrationBudget = { warmupMs: 20, warmupRoundTrips: 5000, settleCapMs: 100, measureMs: 40 };
 
 /**
  * A synchronous channel whose peer is a ServerState in this thread: `send` copies the frame
@@ -80,6 +82,7 @@ export async function calibrateProbe(sizes: readonly number[], budget: Calibrati
       messageBytes,
       warmupMs: budget.warmupMs,
       warmupRoundTrips: budget.warmupRoundTrips,
+      settleCapMs: budget.settleCapMs,
       measureMs: budget.measureMs,
       silenceTimeoutMs: 10_000,
       lossy: false,

@@ -74,6 +74,19 @@ const PROCESS_WARMUP = {
   /** Slow mechanisms (file hand-off: 100+ µs a round trip) stop here: the kernel dominates them anyway. */
   capMs: 250,
 };
+/**
+ * The latency probe's first case warms a fixed third of that, then settles (below): it goes
+ * on for as long as the round trip keeps getting faster, which the fixed count only guessed.
+ */
+const LATENCY_PROCESS_WARMUP = { roundTrips: Math.round(PROCESS_WARMUP.roundTrips / 3), capMs: 100 };
+/**
+ * How long the latency probe may go on warming up until its round trip stops getting faster
+ * (bench/probes/latency.ts settle): the first case of a mechanism in this process brings
+ * V8's first optimisation of the mechanism's code, a later case only its new channel.
+ */
+const SETTLE_CAP_MS = { firstCase: 500, laterCase: 150 };
+/** PODIPC_SETTLE_CAP_MS caps both (0: no settling): benchmarks compare with and without. */
+const SETTLE_CAP_OVERRIDE = env.PODIPC_SETTLE_CAP_MS === undefined ? undefined : Number(env.PODIPC_SETTLE_CAP_MS);
 /** Mechanisms (with variant) of which a case of this process has run its warm-up. */
 const warmMechanisms = new Set<string>();
 
@@ -82,7 +95,9 @@ async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Chann
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
     warmupRoundTrips: c.warmupRoundTrips ?? plan.budget.warmupRoundTrips,
-    ...(warmMechanisms.has(mechanismLabel(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: PROCESS_WARMUP }),
+    ...(warmMechanisms.has(mechanismLabel(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: c.probe === 'latency' ? LATENCY_PROCESS_WARMUP : PROCESS_WARMUP }),
+    // PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 measures the plan's warm-up alone: no settling either.
+    settleCapMs: PROCESS_WARMUP.roundTrips === 0 ? 0 : (SETTLE_CAP_OVERRIDE ?? (warmMechanisms.has(mechanismLabel(c)) ? SETTLE_CAP_MS.laterCase : SETTLE_CAP_MS.firstCase)),
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,

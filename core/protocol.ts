@@ -168,6 +168,13 @@ export const rateStepSchema = z.object({
   ok: z.boolean(),
 });
 
+/** The warm-up a run actually had (the Node latency probe settles until warm: bench/probes/latency.ts). */
+export const warmupSchema = z.object({
+  roundTrips: z.number().int().nonnegative(),
+  ms: z.number().nonnegative(),
+});
+export type Warmup = z.infer<typeof warmupSchema>;
+
 export const probeLineSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
   caseIndex: z.number().int().nonnegative(),
@@ -186,6 +193,7 @@ export const probeLineSchema = z.object({
   elapsedNs: z.number().nonnegative().optional(),
   cpu: cpuSchema.optional(),
   integrity: integritySchema.optional(),
+  warmup: warmupSchema.optional(),
   /** Kernel limits the mechanism found and obeyed (e.g. fs.mqueue.msgsize_max). */
   limits: z.record(z.number()).optional(),
   // ----- rate probe (bench/probes/rate.ts; core/rate.ts) -----

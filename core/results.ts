@@ -34,7 +34,7 @@ const READABLE_VERSIONS = [1, 2] as const;
 
 /** One run: what the client's result line measured, plus which process pair it was. */
 export const runSchema = probeLineSchema
-  .pick({ status: true, reason: true, latencyNs: true, samples: true, throughput: true, elapsedNs: true, cpu: true, integrity: true })
+  .pick({ status: true, reason: true, latencyNs: true, samples: true, throughput: true, elapsedNs: true, cpu: true, integrity: true, warmup: true })
   .extend({
     /** Index of the independent process pair, from 0. */
     run: z.number().int().nonnegative(),

@@ -69,7 +69,7 @@ function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>, probe
  * and stderr tails - since the client alone only saw its peer vanish.
  */
 export function runFromLine(run: number, line: ProbeLine, pairFailure: string | undefined): RunResult {
-  const { status, samples, throughput, elapsedNs, cpu, integrity } = line;
+  const { status, samples, throughput, elapsedNs, cpu, integrity, warmup } = line;
   const reason = status === 'failed' && pairFailure ? `${line.reason ?? 'failed'}; ${pairFailure}` : line.reason;
   let latencyNs = line.latencyNs;
   let latencyHistogram: string | undefined;
@@ -106,6 +106,7 @@ export function runFromLine(run: number, line: ProbeLine, pairFailure: string | 
     ...(elapsedNs !== undefined ? { elapsedNs } : {}),
     ...(cpu ? { cpu } : {}),
     ...(integrity ? { integrity } : {}),
+    ...(warmup ? { warmup } : {}),
   };
 }
 

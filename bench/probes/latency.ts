@@ -324,12 +324,57 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
 // The probe
 // ---------------------------------------------------------------------------------------
 
+/**
+ * Warm-up that ends when the probe is warm. A fixed count is too short for some channels and
+ * wasted on others: measured (BENCHMARKS.md, "The small-frame path"), a fresh pair's
+ * shared-memory round trip settles within ~20 ms while WebSocket's keeps getting faster for
+ * hundreds of ms as V8 optimises Node's stream and ws code, and a second case's new socket
+ * deoptimises some of it again. So after the plan's minimum warm-up the probe goes on in
+ * windows that double in length, from SETTLE_FIRST_WINDOW_MS (and at least
+ * SETTLE_WINDOW_ROUND_TRIPS, or SETTLE_WINDOW_BYTES of messages), until a window's p50 is not at least SETTLE_GAIN below the
+ * window's before it - the round trip stopped getting faster - or the next window would end
+ * past `capMs`. Doubling lets a slow drift show as a gain (a window against one half its
+ * length), where equal windows would each differ by less than the noise.
+ */
+export const SETTLE_FIRST_WINDOW_MS = 4;
+export const SETTLE_WINDOW_ROUND_TRIPS = 50;
+/** ...but no more than this many bytes of messages per window (16 round trips at 256 KiB): large messages settle on fewer. */
+export const SETTLE_WINDOW_BYTES = 4 * 1024 * 1024;
+export const SETTLE_GAIN = 0.05;
+
+/** Run settle windows (see above); returns how many round trips they took. */
+export async function settle(ch: Channel, rt: RoundTrips, s: ProbeSettings, capMs: number): Promise<number> {
+  const startNs = nowNs();
+  let roundTrips = 0;
+  let previous = Infinity;
+  const minRoundTrips = Math.max(1, Math.min(SETTLE_WINDOW_ROUND_TRIPS, Math.floor(SETTLE_WINDOW_BYTES / s.messageBytes)));
+  for (let windowMs = SETTLE_FIRST_WINDOW_MS; ; windowMs *= 2) {
+    rt.recorder.reset();
+    await runPhase(ch, rt, { minRoundTrips, durationMs: windowMs }, s);
+    roundTrips += rt.recorder.count;
+    if (rt.recorder.count === 0) return roundTrips; // every round trip lost (lossy): nothing to compare
+    const p50 = summarizePairs(rt.recorder.pairs()).p50;
+    if (p50 > previous * (1 - SETTLE_GAIN)) return roundTrips;
+    previous = p50;
+    if ((nowNs() - startNs) / 1e6 + 2 * windowMs > capMs) return roundTrips;
+  }
+}
+
 export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
   const rt = new RoundTrips(s.messageBytes, s.lossy);
-  if (s.processWarmup) await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
-  if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
-    await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
+  const warmupStartNs = nowNs();
+  let warmupRoundTrips = 0;
+  if (s.processWarmup) {
+    await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
+    warmupRoundTrips += rt.recorder.count;
   }
+  if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {
+    rt.recorder.reset();
+    await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: s.warmupMs }, s);
+    warmupRoundTrips += rt.recorder.count;
+  }
+  if (s.settleCapMs > 0) warmupRoundTrips += await settle(ch, rt, s, s.settleCapMs);
+  const warmup = { roundTrips: warmupRoundTrips, ms: (nowNs() - warmupStartNs) / 1e6 };
   await begin(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   rt.startMeasuring();
   // CPU over the timed window only: from after the Ack to the last measured round trip.
@@ -351,5 +396,6 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
       serverUsPerMsg: server.received > 0 ? server.cpuUs / server.received : 0,
     },
     integrity: { sent, received, corrupt, lost },
+    warmup,
   };
 }

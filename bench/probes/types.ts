@@ -1,4 +1,4 @@
-import type { Cpu, Integrity, LatencyHistogramPairs, LatencyNs, ProbeLine, Throughput } from '../../core/protocol.js';
+import type { Cpu, Integrity, Warmup, LatencyHistogramPairs, LatencyNs, ProbeLine, Throughput } from '../../core/protocol.js';
 
 /** What a probe needs to know about its case; built by the entrypoint from the plan. */
 export interface ProbeSettings {
@@ -12,6 +12,8 @@ export interface ProbeSettings {
    * round trips (messages), stopping early once `capMs` has passed.
    */
   processWarmup?: { roundTrips: number; capMs: number };
+  /** Latency probe: after the warm-ups above, settle windows until the round trip stops getting faster, for at most this long (0: none). */
+  settleCapMs: number;
   measureMs: number;
   /**
    * The peer is presumed dead after this long without an expected frame: every receive is
@@ -38,4 +40,6 @@ export interface ProbeOutcome extends RateFields {
   elapsedNs?: number;
   cpu: Cpu;
   integrity: Integrity;
+  /** The warm-up this run actually had (latency probe): round trips and wall time. */
+  warmup?: Warmup;
 }

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const results: Record<string, number[]> = {};
   const push = (k: string, v: number): void => void (results[k] ??= []).push(v);
   for (let r = 0; r < Number(values.repeats); r++) {
-    const ours = await calibrateProbe([bytes], { warmupMs: 100, warmupRoundTrips: 20_000, measureMs: ms });
+    const ours = await calibrateProbe([bytes], { warmupMs: 100, warmupRoundTrips: 20_000, settleCapMs: 0, measureMs: ms });
     push("podipc's loop", ours.perSize[0]!.roundTripNs);
     const ch = loopbackChannel();
     const rt = new RoundTrips(bytes, false);

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   });
   try {
     const { ch, done } = await channelFor(kind, dir);
-    const s: ProbeSettings = { messageBytes: MESSAGE_BYTES, warmupMs: 0, warmupRoundTrips: 0, measureMs, silenceTimeoutMs: 10_000, lossy: false };
+    const s: ProbeSettings = { messageBytes: MESSAGE_BYTES, warmupMs: 0, warmupRoundTrips: 0, settleCapMs: 0, measureMs, silenceTimeoutMs: 10_000, lossy: false };
     const rt = new RoundTrips(MESSAGE_BYTES, false);
     // Warm: V8 optimises the loop before the phase that is measured.
     await runPhase(ch, rt, { minRoundTrips: 20_000, durationMs: 300 }, s);
