@@ -85,6 +85,8 @@ test('a quick tcp run writes results.json and the report, ends with a summary of
       assert.equal(c.runs.length, 2);
       assert.equal(c.integrity?.lost, 0);
       assert.equal(c.integrity?.corrupt, 0);
+      // The warm-up each Node latency run had, settling included, is on the run.
+      if (c.probe === 'latency') for (const run of c.runs) assert.ok(run.warmup && run.warmup.roundTrips > 0 && run.warmup.ms > 0, `run ${run.run}: warm-up ${JSON.stringify(run.warmup)}`);
     }
     assert.deepEqual(placementsOf(results), ['process']);
     assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('tcp'));
