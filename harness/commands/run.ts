@@ -103,9 +103,29 @@ async function run(flags: Parameters<typeof runConfigFrom>[0], io: CommandIo): P
     controller.abort();
     void killAllPairs();
   };
+  // Installed until the run returns, results and report written, and after an interrupt for
+  // good: a second Ctrl-C while they are written, or between the return and the exit, still
+  // exits at once with 130 (without the handler, Node's default would kill the process with
+  // the signal instead).
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  try {
+    return await measureAndWrite(config, out, undoOut, controller, io);
+  } finally {
+    if (interrupts === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}
 
+async function measureAndWrite(
+  config: ReturnType<typeof runConfigFrom>,
+  out: string,
+  undoOut: () => Promise<void>,
+  controller: AbortController,
+  io: CommandIo,
+): Promise<number> {
   const progress = progressPrinter();
   let results: ResultFile;
   try {
@@ -127,8 +147,6 @@ async function run(flags: Parameters<typeof runConfigFrom>[0], io: CommandIo): P
     throw err;
   } finally {
     progress.done();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   if (results.interrupted && !results.cases.some((c) => c.runs.length > 0)) {
     await undoOut();
