@@ -53,7 +53,8 @@ export function frameChecksum(frame: Uint8Array, frameBytes: number): number {
 
 /** frameChecksum as a signed 32-bit integer (the same bits): what the per-message paths use. */
 function frameChecksumI32(frame: Uint8Array, frameBytes: number): number {
-  return crc32cUpdateGap(CRC32C_INIT, frame, 16, 4, frameBytes) ^ -1;
+  // `| 0`: CRC32C_INIT (0xffffffff) is a double, and passed as one it is boxed, 16 bytes a call.
+  return crc32cUpdateGap(CRC32C_INIT | 0, frame, 16, 4, frameBytes) ^ -1;
 }
 
 /**

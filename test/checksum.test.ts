@@ -102,3 +102,18 @@ test('the frame checksum is the same whether the probe uses JavaScript only or t
   }
   assert.equal(crc32cUpdate(CRC32C_INIT, new Uint8Array(0)) >>> 0, CRC32C_INIT);
 });
+
+test('the frame checksum covers every byte but its own field, at every size up to the addon and at any offset into a buffer', () => {
+  for (let frameBytes = 20; frameBytes < NATIVE_MIN_BYTES + 24; frameBytes++) {
+    for (const offset of [0, 1, 2, 4, 8]) {
+      // A frame at `offset` into a bigger buffer, as a receive buffer's view can be.
+      const backing = new Uint8Array(new ArrayBuffer(offset + frameBytes + 8));
+      backing.set(randomBytes(backing.length));
+      const frame = backing.subarray(offset, offset + frameBytes);
+      const covered = new Uint8Array(frameBytes - 4);
+      covered.set(frame.subarray(0, 16));
+      covered.set(frame.subarray(20), 16);
+      assert.equal(frameChecksum(frame, frameBytes), crc32c(covered), `${frameBytes} B at offset ${offset}`);
+    }
+  }
+});
