@@ -86,39 +86,25 @@ export function crc32cUpdate(state: number, bytes: Uint8Array, from = 0, to = by
 
 /** The JavaScript slicing-by-8 alone, whatever the length. */
 export function crc32cUpdateJs(state: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
-  const t = TABLES;
-  let c = state | 0;
-  let i = from;
-  const end8 = to - ((to - i) & 7);
-  while (i < end8) {
-    const lo = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
-    c =
-      t[7 * 256 + (lo & 0xff)]! ^
-      t[6 * 256 + ((lo >>> 8) & 0xff)]! ^
-      t[5 * 256 + ((lo >>> 16) & 0xff)]! ^
-      t[4 * 256 + (lo >>> 24)]! ^
-      t[3 * 256 + bytes[i + 4]!]! ^
-      t[2 * 256 + bytes[i + 5]!]! ^
-      t[1 * 256 + bytes[i + 6]!]! ^
-      t[bytes[i + 7]!]!;
-    i += 8;
-  }
-  while (i < to) c = (c >>> 8) ^ t[(c ^ bytes[i++]!) & 0xff]!;
-  return c;
+  return walk(state, bytes, from, to, to, to);
 }
 
 /**
  * The CRC-32C state after feeding bytes[0..gapAt) and then bytes[gapAt + gapBytes..to): one
- * stream with a hole (a frame without its checksum field), in one function. Small frames
- * take this path on every message, so it has no call inside and reads each byte once; a
- * range long enough for the addon goes there instead (the head is fed first).
+ * stream with a hole (a frame without its checksum field), with one size check for the
+ * frame; a payload long enough for the addon goes there (the head is fed first).
  */
 export function crc32cUpdateGap(state: number, bytes: Uint8Array, gapAt: number, gapBytes: number, to: number): number {
-  if (to - gapAt - gapBytes >= NATIVE_MIN_BYTES) return crc32cUpdate(crc32cUpdateJs(state, bytes, 0, gapAt), bytes, gapAt + gapBytes, to);
+  if (to - gapAt - gapBytes >= NATIVE_MIN_BYTES) return crc32cUpdate(walk(state, bytes, 0, gapAt, gapAt, gapAt), bytes, gapAt + gapBytes, to);
+  return walk(state, bytes, 0, gapAt, gapAt + gapBytes, to);
+}
+
+/** Slicing-by-8 over bytes[from..firstEnd) and then bytes[secondFrom..to). */
+function walk(state: number, bytes: Uint8Array, from: number, firstEnd: number, secondFrom: number, to: number): number {
   const t = TABLES;
   let c = state | 0;
-  let i = 0;
-  let end = gapAt;
+  let i = from;
+  let end = firstEnd;
   for (;;) {
     const end8 = end - ((end - i) & 7);
     while (i < end8) {
@@ -136,7 +122,7 @@ export function crc32cUpdateGap(state: number, bytes: Uint8Array, gapAt: number,
     }
     while (i < end) c = (c >>> 8) ^ t[(c ^ bytes[i++]!) & 0xff]!;
     if (end === to) return c;
-    i = gapAt + gapBytes;
+    i = secondFrom;
     end = to;
   }
 }
