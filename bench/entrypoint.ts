@@ -86,7 +86,14 @@ const LATENCY_PROCESS_WARMUP = { roundTrips: Math.round(PROCESS_WARMUP.roundTrip
  */
 const SETTLE_CAP_MS = { firstCase: 500, laterCase: 150 };
 /** PODIPC_SETTLE_CAP_MS caps both (0: no settling): benchmarks compare with and without. */
-const SETTLE_CAP_OVERRIDE = env.PODIPC_SETTLE_CAP_MS === undefined ? undefined : Number(env.PODIPC_SETTLE_CAP_MS);
+const SETTLE_CAP_OVERRIDE = settleCapOverride(env.PODIPC_SETTLE_CAP_MS);
+
+function settleCapOverride(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms < 0) throw new Error(`PODIPC_SETTLE_CAP_MS='${text}': give a number of ms >= 0 (0: no settling), or unset it`);
+  return ms;
+}
 /** Mechanisms (with variant) of which a case of this process has run its warm-up. */
 const warmMechanisms = new Set<string>();
 

@@ -5,6 +5,7 @@
  * a property of the channel, not of the machine's mood.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { Channel } from '../bench/mechanism.js';
 import { nowNs } from '../bench/clock.js';
@@ -67,4 +68,11 @@ test('settling ends at its cap on a channel that is still getting faster', async
   // at 2 µs or slower, a few thousand round trips. Without the cap it would go on into the
   // 1 µs floor for hundreds of ms (~300,000 round trips).
   assert.ok(ch.answered > 0 && ch.answered < 100_000, `${ch.answered} round trips with a 100 ms cap`);
+});
+
+test('a malformed PODIPC_SETTLE_CAP_MS stops the probe at start with the fix, not a warm-up without a cap', () => {
+  const entry = new URL('../bench/entrypoint.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [entry, '--calibrate', '64'], { encoding: 'utf8', env: { ...process.env, PODIPC_SETTLE_CAP_MS: 'soon' } });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /PODIPC_SETTLE_CAP_MS='soon': give a number of ms >= 0 \(0: no settling\), or unset it/);
 });
