@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -146,5 +146,30 @@ test('shm-posix/sem and shm-sysv/sem: SIGKILL of the harness and its probes mid-
     }
   } finally {
     await rm(out, { recursive: true, force: true });
+  }
+});
+
+test('the sweep removes a run directory left empty by a forced exit (older than its grace), and nothing else', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'sweep-empty-test-'));
+  try {
+    const old = Date.now() / 1000 - 3600;
+    const make = async (name: string, opts: { age: 'old' | 'new'; file?: boolean }): Promise<string> => {
+      const dir = join(base, name);
+      await mkdir(dir);
+      if (opts.file) await writeFile(join(dir, 'keep'), 'x');
+      if (opts.age === 'old') await utimes(dir, old, old);
+      return dir;
+    };
+    const abandoned = await make('podipc-abcd12', { age: 'old' });
+    const starting = await make('podipc-efgh34', { age: 'new' }); // a harness between mkdir and owner.json
+    const notARun = await make('podipc-image-x1y2z3', { age: 'old' });
+    const notEmpty = await make('podipc-ijkl56', { age: 'old', file: true });
+    const logged: string[] = [];
+    assert.equal(await sweepStaleProcessRuns((l) => logged.push(l), base), 1);
+    assert.equal(existsSync(abandoned), false, 'the abandoned empty run directory is gone');
+    for (const kept of [starting, notARun, notEmpty]) assert.equal(existsSync(kept), true, `${kept} must stay`);
+    assert.match(logged.join('\n'), /removed the empty directory of an interrupted run: .*podipc-abcd12/);
+  } finally {
+    await rm(base, { recursive: true, force: true });
   }
 });

@@ -6,7 +6,7 @@
  * `medium: Memory` emptyDir.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,7 +62,15 @@ export async function sweepStaleProcessRuns(log: (line: string) => void, base = 
     try {
       owner = JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8')) as Owner;
     } catch {
-      continue; // not ours, or not yet written: leave it alone
+      // Not ours, or not yet written: leave it alone - unless it is a run directory that stayed
+      // empty (a forced exit between its mkdir and its owner.json) for longer than any harness
+      // takes to write that file.
+      if (await abandonedEmptyRunDir(name, dir)) {
+        await rm(dir, { recursive: true, force: true });
+        log(`removed the empty directory of an interrupted run: ${dir}`);
+        swept++;
+      }
+      continue;
     }
     if (alive(owner.pid)) continue;
     await sweepRunDir(dir, owner);
@@ -70,6 +78,20 @@ export async function sweepStaleProcessRuns(log: (line: string) => void, base = 
     swept++;
   }
   return swept;
+}
+
+/** A run directory is `podipc-<runTag>`; the harness writes owner.json into it right after making it. */
+const RUN_DIR_NAME = /^podipc-[a-z0-9]{4,12}$/;
+const EMPTY_RUN_DIR_GRACE_MS = 60_000;
+
+async function abandonedEmptyRunDir(name: string, dir: string): Promise<boolean> {
+  if (!RUN_DIR_NAME.test(name)) return false;
+  try {
+    const [entries, info] = await Promise.all([readdir(dir), stat(dir)]);
+    return entries.length === 0 && Date.now() - info.mtimeMs > EMPTY_RUN_DIR_GRACE_MS;
+  } catch {
+    return false;
+  }
 }
 
 async function isRoot(): Promise<boolean> {
