@@ -15,8 +15,8 @@
  * next line before a frame's first byte, and the reader, between frames, skips the same gap
  * once bytes of the next frame are there. A 64-byte frame at an arbitrary position straddles
  * two lines, and each line is a transfer between the cores on the critical path: measured,
- * aligned 64-byte round trips were 0.86 µs against 1.12 µs (BENCHMARKS.md, "The small-frame
- * path"). Shared-memory queues built for latency align their records the same way (Aeron's
+ * aligned 64-byte round trips took 0.84-0.86 µs against 1.11-1.40 µs (BENCHMARKS.md, "The
+ * small-frame path"). Shared-memory queues built for latency align their records the same way (Aeron's
  * log buffers align frames to 32 bytes). Layout version 2; version 1 packed frames back to back.
  *
  * Memory ordering: the producer copies bytes into the ring and then publishes the new head
@@ -139,7 +139,8 @@ export function attachSegment(bytes: Uint8Array, where: string): SegmentViews {
  * mask. The producer keeps its head locally, and the consumer's tail as it last saw it: the
  * tail's cache line is written by the other core after every read, so loading it on every
  * write would fetch that line once per message, on the critical path of a ping-pong. A stale
- * tail only under-states the room; the real one is loaded when the stale one says "too little".
+ * tail only under-states the room; the real one is loaded when the stale one says "too
+ * little" or "half used".
  */
 export class RingWriter {
   private head: number;

@@ -12,7 +12,8 @@
  *  12  u32 frameBytes  total length, header included
  *  16  u32 checksum    CRC-32C (Castagnoli) of bytes [0,16) followed by bytes [20,frameBytes)
  *  20  payload         data frames: u32 seq again (a stale buffer is detectable), then a
- *                      fixed pattern; control frames: a small UTF-8 JSON body
+ *                      fixed pattern; control frames: a small UTF-8 JSON body (Begin and
+ *                      its Ack padded with spaces to the case's message size: bench/frame.ts)
  *
  * `messageBytes` in the results is the whole frame: what crosses the mechanism.
  * Version 1 (podipc 0.1) had a u32 kind and zlib's CRC-32; a v1 frame fails the version check.

@@ -331,10 +331,11 @@ function eventPhase(ch: Channel, rt: RoundTrips, phase: Phase, s: ProbeSettings)
  * hundreds of ms as V8 optimises Node's stream and ws code, and a second case's new socket
  * deoptimises some of it again. So after the plan's minimum warm-up the probe goes on in
  * windows that double in length, from SETTLE_FIRST_WINDOW_MS (and at least
- * SETTLE_WINDOW_ROUND_TRIPS, or SETTLE_WINDOW_BYTES of messages), until a window's p50 is not at least SETTLE_GAIN below the
- * window's before it - the round trip stopped getting faster - or the next window would end
- * past `capMs`. Doubling lets a slow drift show as a gain (a window against one half its
- * length), where equal windows would each differ by less than the noise.
+ * SETTLE_WINDOW_ROUND_TRIPS, or SETTLE_WINDOW_BYTES of messages), until a window's p50 is not
+ * at least SETTLE_GAIN below the window's before it - the round trip stopped getting faster -
+ * or the next window would end past `capMs`. Doubling lets a slow drift show as a gain (a
+ * window against one half its length), where equal windows would each differ by less than
+ * the noise. The counts are answered round trips; the caller records them with the time.
  */
 export const SETTLE_FIRST_WINDOW_MS = 4;
 export const SETTLE_WINDOW_ROUND_TRIPS = 50;
