@@ -1,5 +1,7 @@
 #include "frame.h"
 
+#include <algorithm>
+
 #include "crc32c.h"
 #include "util.h"
 
@@ -55,8 +57,8 @@ FrameCheck CheckFrame(const uint8_t* frame, size_t bytes) {
   return FrameCheck{true, kind, seq, frameBytes, nullptr};
 }
 
-std::vector<uint8_t> JsonFrame(FrameKind kind, const std::string& json) {
-  std::vector<uint8_t> frame(kFrameHeaderBytes + json.size());
+std::vector<uint8_t> JsonFrame(FrameKind kind, const std::string& json, size_t frameBytes) {
+  std::vector<uint8_t> frame(std::max(kFrameHeaderBytes + json.size(), frameBytes), ' ');
   std::memcpy(frame.data() + kFrameHeaderBytes, json.data(), json.size());
   StampFrame(frame.data(), kind, 0, static_cast<uint32_t>(frame.size()));
   return frame;

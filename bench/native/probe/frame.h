@@ -48,8 +48,10 @@ struct FrameCheck {
 // checksum, then for Data the stamp. Never throws: a bad frame is data for `integrity`.
 FrameCheck CheckFrame(const uint8_t* frame, size_t bytes);
 
-// A control frame carrying a small UTF-8 JSON payload (Begin/End/Summary/Ack), seq 0.
-std::vector<uint8_t> JsonFrame(FrameKind kind, const std::string& json);
+// A control frame carrying a small UTF-8 JSON payload (Begin/End/Summary/Ack), seq 0. With
+// frameBytes (and room for the JSON) the frame has that length, the JSON followed by spaces:
+// Begin and its Ack travel at the case's message size, as in bench/frame.ts jsonFrame.
+std::vector<uint8_t> JsonFrame(FrameKind kind, const std::string& json, size_t frameBytes = 0);
 std::string FramePayload(const uint8_t* frame, size_t bytes);
 
 }  // namespace podipc::probe

@@ -62,7 +62,7 @@ ProbeOutcome LatencyClient(Channel& ch, const ProbeSettings& s, LatencyHistogram
   const int64_t warmupEnd = warmupStart + static_cast<int64_t>(s.warmupMs * 1e6);
   for (uint64_t n = 0; n < s.warmupRoundTrips || NowNs() < warmupEnd; n++) rt.Once(seq++);
 
-  BeginExchange(ch, s.lossy, s.silenceTimeoutMs);
+  BeginExchange(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   ProbeOutcome out;
   Integrity& in = out.integrity;
   seq = 0;

@@ -47,7 +47,7 @@ struct ServerSummary {
 // CPU time (user + system) of this process in µs, from getrusage(RUSAGE_SELF).
 double CpuNowUs();
 
-void BeginExchange(Channel& ch, bool lossy, int64_t deadlineMs);
+void BeginExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint32_t messageBytes);
 ServerSummary EndExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint64_t sent);
 
 // The server side of every case: echo (latency) or count (throughput) data frames, answer

@@ -237,7 +237,7 @@ RateOutcome RateClient(Channel& ch, const ProbeSettings& s, const PlanCase& c, L
   Integrity unused;
   if (s.warmupMs > 0) run.Window(firstRate, burst, s.warmupMs, std::numeric_limits<double>::infinity(), response, service, unused);
 
-  BeginExchange(ch, s.lossy, s.silenceTimeoutMs);
+  BeginExchange(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   run.seq = 0;
   RateOutcome out;
   Integrity& in = out.base.integrity;

@@ -48,8 +48,8 @@ double CpuNowUs() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
-void BeginExchange(Channel& ch, bool lossy, int64_t deadlineMs) {
-  Exchange(ch, lossy, deadlineMs, JsonFrame(FrameKind::kBegin, "{}"), FrameKind::kAck);
+void BeginExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint32_t messageBytes) {
+  Exchange(ch, lossy, deadlineMs, JsonFrame(FrameKind::kBegin, "{}", messageBytes), FrameKind::kAck);
 }
 
 ServerSummary EndExchange(Channel& ch, bool lossy, int64_t deadlineMs, uint64_t sent) {
@@ -85,7 +85,6 @@ void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs, const Stall* s
   const int64_t stallPauseNs = stall ? static_cast<int64_t>(stall->pauseMs * 1e6) : 0;
   int64_t nextStallNs = std::numeric_limits<int64_t>::max();
   std::vector<uint8_t> summary;
-  const std::vector<uint8_t> ack = JsonFrame(FrameKind::kAck, "{}");
   for (;;) {
     FrameView frame = ch.Recv(!summary.empty() && lossy ? kLingerMs : silenceMs);
     if (!frame) {
@@ -115,6 +114,8 @@ void Serve(Channel& ch, bool echo, bool lossy, int64_t silenceMs, const Stall* s
       corrupt = 0;
       cpuStartUs = CpuNowUs();
       if (stallEveryNs > 0) nextStallNs = NowNs() + stallEveryNs;
+      // At the Begin's length: the client's receive path sees no new frame length here.
+      const std::vector<uint8_t> ack = JsonFrame(FrameKind::kAck, "{}", frame.bytes);
       ch.Send(ack.data(), ack.size());
     } else if (check.kind == FrameKind::kAck && !summary.empty()) {
       return;  // the client has the Summary (lossy mechanisms): no resent End will come

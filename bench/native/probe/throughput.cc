@@ -30,7 +30,7 @@ ProbeOutcome ThroughputClient(Channel& ch, const ProbeSettings& s) {
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) Stream(ch, frame, s.warmupRoundTrips, s.warmupMs);
   // Begin is answered only after the server drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.
-  BeginExchange(ch, s.lossy, s.silenceTimeoutMs);
+  BeginExchange(ch, s.lossy, s.silenceTimeoutMs, s.messageBytes);
   const double cpuStartUs = CpuNowUs();
   const int64_t t0 = NowNs();
   const uint64_t sent = Stream(ch, frame, 1, s.measureMs);
