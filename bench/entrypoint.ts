@@ -98,13 +98,15 @@ function settleCapOverride(text: string | undefined): number | undefined {
 const warmMechanisms = new Set<string>();
 
 async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Channel): Promise<ProbeOutcome> {
+  const warm = warmMechanisms.has(mechanismLabel(c));
+  // PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 measures the plan's warm-up alone: no settling either.
+  const planWarmupOnly = PROCESS_WARMUP.roundTrips === 0;
   const settings: ProbeSettings = {
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
     warmupRoundTrips: c.warmupRoundTrips ?? plan.budget.warmupRoundTrips,
-    ...(warmMechanisms.has(mechanismLabel(c)) || PROCESS_WARMUP.roundTrips === 0 ? {} : { processWarmup: c.probe === 'latency' ? LATENCY_PROCESS_WARMUP : PROCESS_WARMUP }),
-    // PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 measures the plan's warm-up alone: no settling either.
-    settleCapMs: PROCESS_WARMUP.roundTrips === 0 ? 0 : (SETTLE_CAP_OVERRIDE ?? (warmMechanisms.has(mechanismLabel(c)) ? SETTLE_CAP_MS.laterCase : SETTLE_CAP_MS.firstCase)),
+    ...(warm || planWarmupOnly ? {} : { processWarmup: c.probe === 'latency' ? LATENCY_PROCESS_WARMUP : PROCESS_WARMUP }),
+    settleCapMs: planWarmupOnly ? 0 : (SETTLE_CAP_OVERRIDE ?? (warm ? SETTLE_CAP_MS.laterCase : SETTLE_CAP_MS.firstCase)),
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,

@@ -538,6 +538,11 @@ export function sleepingWords(role: Role): { mySleeping: number; peerSleeping: n
     : { mySleeping: LAYOUT.clientSleeping, peerSleeping: LAYOUT.serverSleeping, myLostWakeups: LAYOUT.clientLostWakeups };
 }
 
+/** Whether the side with `closedBit` (CLOSED_BIT) has closed the segment. */
+function hasClosed(ctl: Int32Array, closedBit: number): boolean {
+  return (Atomics.load(ctl, LAYOUT.closed) & closedBit) !== 0;
+}
+
 /** Bytes to read, or the peer closed. */
 class CanRead implements Readiness {
   constructor(
@@ -547,7 +552,7 @@ class CanRead implements Readiness {
   ) {}
 
   ready(): boolean {
-    return this.rx.readable() > 0 || (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+    return this.rx.readable() > 0 || hasClosed(this.ctl, this.peerClosedBit);
   }
 }
 
@@ -560,7 +565,7 @@ class CanWrite implements Readiness {
   ) {}
 
   ready(): boolean {
-    return this.tx.free() > 0 || (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+    return this.tx.free() > 0 || hasClosed(this.ctl, this.peerClosedBit);
   }
 }
 
@@ -623,7 +628,7 @@ export class ShmChannel implements Channel {
   }
 
   private peerClosed(): boolean {
-    return (Atomics.load(this.ctl, LAYOUT.closed) & this.peerClosedBit) !== 0;
+    return hasClosed(this.ctl, this.peerClosedBit);
   }
 
   send(frame: Uint8Array): void | Promise<void> {

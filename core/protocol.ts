@@ -63,6 +63,9 @@ export const planCaseSchema = z
     }
   });
 
+/** A run's tag: it names the run's IPC objects, directories, pods and cgroups. */
+export const RUN_TAG_PATTERN = /^[a-z0-9]{4,12}$/;
+
 export const planSchema = z.object({
   protocolVersion: z.literal(PROTOCOL_VERSION),
   role: roleSchema,
@@ -92,7 +95,7 @@ export const planSchema = z.object({
     port: z.number().int().min(0).max(65535),
   }),
   ipc: z.object({
-    runTag: z.string().regex(/^[a-z0-9]{4,12}$/),
+    runTag: z.string().regex(RUN_TAG_PATTERN),
     sysvSlot: z.number().int().min(0).max(0xffff),
   }),
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sweepLedger } from '../../bench/native/ledger.js';
-import type { ProbeLine } from '../../core/protocol.js';
+import { RUN_TAG_PATTERN, type ProbeLine } from '../../core/protocol.js';
 import type { Requirement } from '../../core/requirements.js';
 import type { PlacementFacts } from '../../core/results.js';
 import { POD_PROVIDES } from '../capabilities.js';
@@ -81,11 +81,10 @@ export async function sweepStaleProcessRuns(log: (line: string) => void, base = 
 }
 
 /** A run directory is `podipc-<runTag>`; the harness writes owner.json into it right after making it. */
-const RUN_DIR_NAME = /^podipc-[a-z0-9]{4,12}$/;
 const EMPTY_RUN_DIR_GRACE_MS = 60_000;
 
 async function abandonedEmptyRunDir(name: string, dir: string): Promise<boolean> {
-  if (!RUN_DIR_NAME.test(name)) return false;
+  if (!RUN_TAG_PATTERN.test(name.slice(ROOT_PREFIX.length))) return false;
   try {
     const [entries, info] = await Promise.all([readdir(dir), stat(dir)]);
     return entries.length === 0 && Date.now() - info.mtimeMs > EMPTY_RUN_DIR_GRACE_MS;

@@ -7,6 +7,7 @@
  * both containers"). Never under /tmp: each container gets a private /tmp.
  */
 import { join } from 'node:path';
+import { RUN_TAG_PATTERN } from '../../../core/protocol.js';
 
 /** Every sandbox run's directory lives here; a run's state file lets the next run sweep it. */
 export const STATE_ROOT = '/var/lib/podipc';
@@ -56,7 +57,7 @@ export interface RunLayout {
 }
 
 export function runLayout(runTag: string, stateRoot = STATE_ROOT): RunLayout {
-  if (!/^[a-z0-9]{4,12}$/.test(runTag)) throw new Error(`run tag '${runTag}' must be 4-12 of [a-z0-9]`);
+  if (!RUN_TAG_PATTERN.test(runTag)) throw new Error(`run tag '${runTag}' must be 4-12 of [a-z0-9]`);
   const root = join(stateRoot, runTag);
   const pod = (key: PodKey): PodLayout => {
     const dir = join(root, `pod-${key}`);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mustRun, toolEnv } from './exec.js';
 import { STATE_ROOT } from './layout.js';
+import { RUN_TAG_PATTERN } from '../../../core/protocol.js';
 
 /** A pid plus its start time: a pid alone may have been reused by an unrelated process. */
 export interface ProcessIdentity {
@@ -185,7 +186,7 @@ export async function sweepStaleSandboxRuns(log: (line: string) => void, stateRo
       // No state yet (a run between mkdir and its first write) or a broken one: only old
       // directories are abandoned; they hold no processes we could identify.
       const age = await stat(dir).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > ORPHAN_DIR_MS && /^[a-z0-9]{4,12}$/.test(name)) {
+      if (age > ORPHAN_DIR_MS && RUN_TAG_PATTERN.test(name)) {
         await rm(dir, { recursive: true, force: true });
         log(`sandbox: removed an abandoned run directory without state: ${dir}`);
         swept++;
