@@ -1,17 +1,17 @@
 /**
  * Copying between byte arrays on the probes' per-message paths without allocating.
  * `dst.set(src.subarray(a, b), at)` - the obvious way - makes a view object per copy, one
- * per message. Three paths, measured for a 64-byte frame (BENCHMARKS.md, "The small-frame
- * path"): TypedArray#set of a whole array makes no view and is the engine's memcpy (24 ns);
- * a loop over Int32 words, where both sides have a word view and both offsets are aligned,
- * is as fast (14 ns); a byte loop costs 55-110 ns, so it is left for unaligned pieces of a
- * small frame (a ring's wrap, a misaligned position).
+ * per message. Three paths: TypedArray#set of a whole array makes no view and is the engine's
+ * memcpy (23 ns for 64 B, bench:checksum); a loop over Int32 words, where both sides have a
+ * word view and both offsets are aligned, moves a quarter of the elements; a byte loop,
+ * several times slower than either for a 64-byte frame in an ad-hoc timing, is left for
+ * unaligned pieces of a small frame (a ring's wrap, a misaligned position).
  *
  * One rule for every per-message path: read a byte array's size as `.length`, never
  * `.byteLength`. For a Uint8Array (or Buffer) they are the same number, but Node 20's V8
  * compiles `.length` to a field load and leaves `.byteLength` (and `.byteOffset`) a generic
- * property lookup that calls the getter: 11 ns against 2 ns per read, measured, and a 64-byte
- * round trip made about fifteen of them.
+ * property lookup that calls the getter: 18-33 ns against 1.4-2.3 ns per read (BENCHMARKS.md,
+ * "The small-frame path"), and a shared-memory round trip read about fifteen of them.
  */
 
 /** Up to this many bytes, a piece that is not a whole array is copied by a loop; longer ones by TypedArray#set of a view. */

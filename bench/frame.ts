@@ -39,8 +39,8 @@ function putU32(b: Uint8Array, at: number, v: number): void {
  * A zeroed byte array whose bytes live outside the JavaScript heap, whatever its size. V8
  * keeps a `new Uint8Array(n)` of up to 64 bytes inside its heap, where every element access
  * pays for an address computation the optimiser cannot hoist (a GC may move it): a byte loop
- * over 64 such bytes took 111 ns against 64 ns off the heap (measured). An ArrayBuffer's
- * bytes are never on the heap.
+ * over 64 such bytes was slower than over 64 bytes off the heap (an ad-hoc timing). An
+ * ArrayBuffer's bytes are never on the heap.
  */
 export function offHeapBytes(n: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(n));

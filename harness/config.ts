@@ -60,19 +60,20 @@ export const DEFAULT_SIZES = [64, 1024, 16 * 1024, 256 * 1024, 1024 * 1024];
  * support.
  *
  * Warm-up is counted in round trips (messages) and in time: a case warms up until both have
- * passed. On top of it the Node probe warms its process for each mechanism's first case (3000
- * round trips or 250 ms, bench/entrypoint.ts): that is what V8 needs to optimise the loop and
- * the mechanism's own path (measured, BENCHMARKS.md "Warm-up" and "One pair per run"), so the
- * per-case minimum only settles what a new message size changes - buffers and caches, capped
- * at 4 MiB of messages (harness/matrix.ts caseWarmupRoundTrips) - which is why it can be small,
- * and why quick and full measure the same warm loop.
+ * passed. On top of it the Node probe warms its process for each mechanism's first case
+ * (bench/entrypoint.ts), and its latency probe then settles every case until the round trip
+ * stops getting faster (capped; bench/probes/latency.ts settle): that is what V8 needs to
+ * optimise the loop and the mechanism's own path (measured, BENCHMARKS.md "The small-frame
+ * path"), so the per-case minimum only settles what a new message size changes - buffers and
+ * caches, capped at 4 MiB of messages (harness/matrix.ts caseWarmupRoundTrips) - which is why
+ * it can be small, and why quick and full measure the same warm loop.
  *
  * Quick keeps 5 runs because compare's exact Mann-Whitney U test needs 4 runs per side to
  * reach p < 0.05 at all and 5 to tolerate one out-of-order run (core/stats.ts
  * minRunsForSignificance); to pay for them it measures the two ends of the report's size
  * bands (64 B and 256 KiB; the medium band is the full profile's) for 15 ms (the report's smoke
- * banner says so). Its time is now mostly the Node probe's per-mechanism warm-up (about half of each
- * run, and not negotiable: BENCHMARKS.md "One pair per run"); one pair per runtime and run on
+ * banner says so). Much of its time is the Node probe's warm-up (BENCHMARKS.md "One pair per
+ * run" and "The small-frame path"); one pair per runtime and run on
  * process and sandbox keeps start-ups out of it. Full: 3 runs of 400 ms after 50 ms of
  * warm-up per case, which keeps the default suite under 10 minutes on 2 cores.
  */
