@@ -1,8 +1,9 @@
 /**
  * Self-calibration: what the Node probe itself costs per round trip at each message size,
- * measured over an in-process channel with no kernel in it - stamp the request (header,
- * seq, CRC-32C), copy it to the "server", verify it there (CRC again), copy the echo back,
- * verify it (CRC a third time), read the clock, record - by the very latency loop the
+ * measured over an in-process channel with no kernel in it - stamp the request (seq and
+ * CRC-32C, the checksum from tables: DataFrame), copy it to the "server", verify it there
+ * (CRC over every byte), copy the echo back, verify it (CRC again), read the clock, record -
+ * by the very latency loop the
  * probes run on shared memory and message queues (bench/probes/latency.ts). A mechanism
  * measured at or near this number is being measured at the probe's resolution.
  *
@@ -95,7 +96,7 @@ export async function calibrateProbe(sizes: readonly number[], budget: Calibrati
   return {
     runtime: 'node',
     method:
-      `in-process loopback through the latency probe's synchronous loop (stamp, 2 copies, 3 checks, 1 clock read per round trip), ` +
+      `in-process loopback through the latency probe's synchronous loop (stamp, 2 copies, 2 checks over every byte, 1 clock read per round trip), ` +
       `${checksumImplementation()}; ${budget.warmupRoundTrips} round trips and ${budget.warmupMs} ms of warm-up, ${budget.measureMs} ms measured, p50`,
     perSize,
   };

@@ -131,3 +131,59 @@ function walk(state: number, bytes: Uint8Array, from: number, firstEnd: number, 
 export function crc32c(bytes: Uint8Array, from = 0, to = bytes.length): number {
   return (crc32cUpdate(CRC32C_INIT, bytes, from, to) ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * The CRC-32C register is linear over GF(2): feeding k zero bytes maps a state s to Z^k(s),
+ * a 32x32 bit matrix, and feeding data from state s gives Z^|data|(s) XOR (data fed from 0).
+ * So a byte changed at one place of a frame changes its checksum by a value that depends
+ * only on the byte and its distance from the end, and a frame whose other bytes never
+ * change needs only those values (crc32cSeqDeltas below) - the zlib crc32_combine idea.
+ *
+ * A matrix is its 32 columns: the images of the states with one bit set.
+ */
+type Gf2Matrix = Int32Array;
+
+function applyMatrix(m: Gf2Matrix, v: number): number {
+  let out = 0;
+  for (let i = 0; v !== 0; i++, v >>>= 1) if (v & 1) out ^= m[i]!;
+  return out;
+}
+
+/** a after b: the columns of b mapped by a. */
+function compose(a: Gf2Matrix, b: Gf2Matrix): Gf2Matrix {
+  return Int32Array.from(b, (column) => applyMatrix(a, column));
+}
+
+/** Z: one zero byte, c -> (c >>> 8) ^ T[c & 0xff], column by column. */
+const ONE_ZERO_BYTE: Gf2Matrix = Int32Array.from({ length: 32 }, (_, i) => (i < 8 ? TABLES[1 << i]! : (1 << i) >>> 8));
+
+/** Z^k: feeding k zero bytes to the register, by squaring. */
+function zeroBytesMatrix(k: number): Gf2Matrix {
+  let power = ONE_ZERO_BYTE;
+  let result: Gf2Matrix = Int32Array.from({ length: 32 }, (_, i) => 1 << i);
+  for (let n = k; n > 0; n = Math.floor(n / 2)) {
+    if (n % 2 === 1) result = compose(power, result);
+    if (n > 1) power = compose(power, power);
+  }
+  return result;
+}
+
+/**
+ * For a stream of `streamBytes` bytes in which the same u32 is written little-endian at
+ * stream positions `at[0]`, `at[1]`, ...: four 256-entry tables whose
+ * `t[0 * 256 + (v & 0xff)] ^ t[1 * 256 + ((v >>> 8) & 0xff)] ^ t[2 * 256 + ...] ^ t[3 * 256 + (v >>> 24)]`
+ * is how much the stream's CRC-32C differs from the CRC with that u32 zero.
+ */
+export function crc32cU32Deltas(streamBytes: number, at: readonly number[]): Int32Array {
+  const t = new Int32Array(4 * 256);
+  for (const q of at) {
+    if (q < 0 || q + 4 > streamBytes) throw new Error(`a u32 at stream byte ${q} is outside a ${streamBytes}-byte stream`);
+    // The byte at q + j is followed by streamBytes - (q + j) - 1 bytes.
+    let shift = zeroBytesMatrix(streamBytes - q - 4);
+    for (let j = 3; j >= 0; j--) {
+      for (let b = 0; b < 256; b++) t[j * 256 + b] = t[j * 256 + b]! ^ applyMatrix(shift, TABLES[b]!);
+      shift = compose(ONE_ZERO_BYTE, shift);
+    }
+  }
+  return t;
+}

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv, env, exit, stderr, stdout } from 'node:process';
+import { setFlagsFromString } from 'node:v8';
 import { IpcNames } from './ipc-names.js';
 import { CaseSkipped } from './case-skipped.js';
 import { type Channel, type Mechanism, type OpenContext } from './mechanism.js';
@@ -25,6 +26,8 @@ import { serve } from './probes/session.js';
 import { CALIBRATION_LINE_PREFIX, calibrateProbe } from './calibrate.js';
 import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
 import { mechanismLabel } from '../core/vocabulary.js';
+import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
+import { v8FlagsToSet, warmupPolicy, type WarmupPolicy } from './warmup-policy.js';
 import type { ProbeOutcome, ProbeSettings } from './probes/types.js';
 
 function readPlan(): Plan {
@@ -58,55 +61,17 @@ function contextFor(plan: Plan, c: PlanCase): OpenContext {
   };
 }
 
-/**
- * V8 compiles the probe's loop (and Node's socket and stream code under it) with its
- * optimising tier only after thousands of iterations, and that state belongs to the process,
- * not to a case: measured (BENCHMARKS.md, "Warm-up"), a fresh pair's 64 B p50 settles after
- * about this many round trips. So the first case of each mechanism this process runs warms up
- * for at least this many (or 250 ms), before the plan's warm-up - per mechanism, because each
- * brings its own channel code for V8 to optimise; later cases of the mechanism reuse the
- * optimised code and need only the plan's warm-up (their sizes' own branches, buffers and
- * caches). The plan's budget stays a minimum, as the protocol says. Benchmarks that measure
- * the warm-up itself set PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 (bench/reference/warmup-curve.ts).
- */
-const PROCESS_WARMUP = {
-  roundTrips: Number(env.PODIPC_PROCESS_WARMUP_ROUND_TRIPS ?? 3000),
-  /** Slow mechanisms (file hand-off: 100+ µs a round trip) stop here: the kernel dominates them anyway. */
-  capMs: 250,
-};
-/**
- * The latency probe's first case warms a fixed third of that, then settles (below): it goes
- * on for as long as the round trip keeps getting faster, which the fixed count only guessed.
- */
-const LATENCY_PROCESS_WARMUP = { roundTrips: Math.round(PROCESS_WARMUP.roundTrips / 3), capMs: 100 };
-/**
- * How long the latency probe may go on warming up until its round trip stops getting faster
- * (bench/probes/latency.ts settle): the first case of a mechanism in this process brings
- * V8's first optimisation of the mechanism's code, a later case only its new channel.
- */
-const SETTLE_CAP_MS = { firstCase: 500, laterCase: 150 };
-/** PODIPC_SETTLE_CAP_MS caps both (0: no settling): benchmarks compare with and without. */
-const SETTLE_CAP_OVERRIDE = settleCapOverride(env.PODIPC_SETTLE_CAP_MS);
-
-function settleCapOverride(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Number(text);
-  if (text.trim() === '' || !Number.isFinite(ms) || ms < 0) throw new Error(`PODIPC_SETTLE_CAP_MS='${text}': give a number of ms >= 0 (0: no settling), or unset it`);
-  return ms;
-}
 /** Mechanisms (with variant) of which a case of this process has run its warm-up. */
 const warmMechanisms = new Set<string>();
 
-async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Channel): Promise<ProbeOutcome> {
-  const warm = warmMechanisms.has(mechanismLabel(c));
-  // PODIPC_PROCESS_WARMUP_ROUND_TRIPS=0 measures the plan's warm-up alone: no settling either.
-  const planWarmupOnly = PROCESS_WARMUP.roundTrips === 0;
+async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Channel, warmup: WarmupPolicy): Promise<ProbeOutcome> {
+  const { fixed, settleCapMs } = warmup(c.probe, c.messageBytes, warmMechanisms.has(mechanismLabel(c)));
   const settings: ProbeSettings = {
     messageBytes: c.messageBytes,
     warmupMs: plan.budget.warmupMs,
     warmupRoundTrips: c.warmupRoundTrips ?? plan.budget.warmupRoundTrips,
-    ...(warm || planWarmupOnly ? {} : { processWarmup: c.probe === 'latency' ? LATENCY_PROCESS_WARMUP : PROCESS_WARMUP }),
-    settleCapMs: planWarmupOnly ? 0 : (SETTLE_CAP_OVERRIDE ?? (warm ? SETTLE_CAP_MS.laterCase : SETTLE_CAP_MS.firstCase)),
+    ...(fixed ? { fixedWarmup: fixed } : {}),
+    settleCapMs,
     measureMs: plan.budget.measureMs,
     silenceTimeoutMs: plan.budget.setupTimeoutMs,
     lossy: mech.lossy ?? false,
@@ -115,7 +80,7 @@ async function runClientCase(mech: Mechanism, plan: Plan, c: PlanCase, ch: Chann
   return c.probe === 'latency' ? latencyClient(ch, settings) : throughputClient(ch, settings);
 }
 
-async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeLine | undefined> {
+async function runCase(mech: Mechanism, plan: Plan, c: PlanCase, warmup: WarmupPolicy): Promise<ProbeLine | undefined> {
   const base = {
     protocolVersion: PROTOCOL_VERSION,
     caseIndex: c.caseIndex,
@@ -140,7 +105,7 @@ async function runCase(mech: Mechanism, plan: Plan, c: PlanCase): Promise<ProbeL
       await serve(ch, c.probe === 'throughput' ? 'sink' : 'echo', mech.lossy ?? false, plan.budget.setupTimeoutMs, c.stall);
       return undefined;
     }
-    const outcome = await runClientCase(mech, plan, c, ch);
+    const outcome = await runClientCase(mech, plan, c, ch, warmup);
     warmMechanisms.add(mechanismLabel(c));
     // After End/Summary: the server's count is final (it counted before it answered).
     const lostWakeups = ch.lostWakeups?.();
@@ -179,6 +144,9 @@ function calibrationSizes(): number[] | undefined {
 }
 
 async function main(): Promise<void> {
+  // Before any case runs, so the probe's functions have the budget from their first call.
+  for (const flag of v8FlagsToSet(NODE_PROBE_V8_FLAGS, process.execArgv)) setFlagsFromString(flag);
+  const warmup = warmupPolicy(env);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   const sizes = calibrationSizes();
@@ -194,7 +162,7 @@ async function main(): Promise<void> {
     return mech;
   });
   for (const [i, c] of plan.cases.entries()) {
-    const line = await runCase(mechs[i]!, plan, c);
+    const line = await runCase(mechs[i]!, plan, c, warmup);
     if (line) stdout.write(formatProbeLine(line) + '\n');
   }
 }

@@ -162,6 +162,8 @@ export const envSchema = z.object({
   cpuModel: z.string(),
   cores: z.number().int().positive(),
   nodeVersion: z.string(),
+  /** The V8 flags the Node probe set on itself (core/node-probe.ts); absent in files from before it set any. */
+  nodeProbeV8Flags: z.array(z.string()).optional(),
   hostname: z.string().optional(),
   /** Every placement of the run, in the order asked for. */
   placements: z.record(placementSchema, placementFactsSchema).refine((p) => Object.keys(p).length > 0, 'at least one placement'),

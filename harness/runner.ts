@@ -22,6 +22,7 @@ import { choosePlacements } from './placements/index.js';
 import type { PlacementSession } from './placements/placement.js';
 import { formatBytes } from './report/format.js';
 import { toolInfo } from './version.js';
+import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
 
 export { toolInfo };
 
@@ -56,6 +57,7 @@ function hostEnv(placements: Partial<Record<PlacementId, PlacementFacts>>, probe
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     cores: availableParallelism(),
     nodeVersion: process.version,
+    nodeProbeV8Flags: [...NODE_PROBE_V8_FLAGS],
     hostname: hostname(),
     placements,
     ...(probeOverhead.length > 0 ? { probeOverhead } : {}),

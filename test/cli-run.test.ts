@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { placementsOf } from '../core/results.js';
 import { readResultFile } from '../harness/results-file.js';
+import { warmupPolicy } from '../bench/warmup-policy.js';
+import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
 
 const CLI = resolve(import.meta.dirname, '../harness/cli.js');
 
@@ -85,9 +87,16 @@ test('a quick tcp run writes results.json and the report, ends with a summary of
       assert.equal(c.runs.length, 2);
       assert.equal(c.integrity?.lost, 0);
       assert.equal(c.integrity?.corrupt, 0);
-      // The warm-up each Node latency run had, settling included, is on the run.
-      if (c.probe === 'latency') for (const run of c.runs) assert.ok(run.warmup && run.warmup.roundTrips > 0 && run.warmup.ms > 0, `run ${run.run}: warm-up ${JSON.stringify(run.warmup)}`);
+      // The warm-up each Node latency run had, settling included, is on the run: at least the
+      // policy's fixed count for the case (the first size: a mechanism's first case, 4 KiB a
+      // new size), unless its time cap ended it.
+      if (c.probe !== 'latency') continue;
+      const fixed = warmupPolicy({})('latency', c.messageBytes, c.messageBytes !== 64).fixed!;
+      for (const run of c.runs) {
+        assert.ok(run.warmup && (run.warmup.roundTrips >= fixed.roundTrips || run.warmup.ms >= fixed.capMs), `${c.messageBytes} B run ${run.run}: warm-up ${JSON.stringify(run.warmup)}, fixed part ${JSON.stringify(fixed)}`);
+      }
     }
+    assert.deepEqual(results.env.nodeProbeV8Flags, NODE_PROBE_V8_FLAGS);
     assert.deepEqual(placementsOf(results), ['process']);
     assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('tcp'));
     // Not a TTY here: progress comes as plain lines, one per pair (its first case), counting

@@ -1,13 +1,34 @@
 /** The frame: every message's sequence number and checksum, verified by the receiver. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { allocFrame, checkFrame, jsonFrame, jsonPayload, stampFrame } from '../bench/frame.js';
+import { allocFrame, checkFrame, DataFrame, jsonFrame, jsonPayload, stampFrame } from '../bench/frame.js';
+import { randomInt } from 'node:crypto';
 import { FrameKind } from '../core/frame-format.js';
 import { FrameAssembler } from '../bench/stream-channel.js';
 
 test('a stamped frame verifies and carries its kind and seq', () => {
   const f = stampFrame(allocFrame(64), FrameKind.Data, 41);
   assert.deepEqual(checkFrame(f), { ok: true, kind: FrameKind.Data, seq: 41, frameBytes: 64 });
+});
+
+const checksumOf = (f: Uint8Array): number => Buffer.from(f.buffer, f.byteOffset, f.length).readUInt32LE(16);
+
+test('a DataFrame stamps the bytes and the checksum stampFrame writes, for every seq byte and size (its checksum comes from tables)', () => {
+  const seqs = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffff, 0x1000000, 0x7fffffff, 0x80000000, 0xffffffff];
+  for (let i = 0; i < 20; i++) seqs.push(randomInt(0, 2 ** 32));
+  for (const frameBytes of [24, 32, 33, 63, 64, 65, 255, 256, 257, 1024, 4099, 65536, 1048576]) {
+    const frame = new DataFrame(frameBytes);
+    for (const seq of seqs) {
+      const stamped = frame.stamp(seq);
+      const expected = stampFrame(allocFrame(frameBytes), FrameKind.Data, seq);
+      assert.equal(stamped.length, frameBytes);
+      // The checksum field first, as a number, for a readable failure.
+      assert.equal(checksumOf(stamped), checksumOf(expected), `${frameBytes} B, seq ${seq}: checksum`);
+      assert.ok(Buffer.from(stamped).equals(Buffer.from(expected)), `${frameBytes} B, seq ${seq}: bytes`);
+      assert.deepEqual(checkFrame(stamped), { ok: true, kind: FrameKind.Data, seq, frameBytes });
+    }
+  }
+  assert.throws(() => new DataFrame(23), /no room for its payload stamp/);
 });
 
 test('one flipped payload bit is detected', () => {

@@ -22,7 +22,7 @@
  * Both record exactly the same span: from before the request is stamped to after the echo
  * has been verified - the probe's own cost, which env.probeOverhead measures without a kernel.
  */
-import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame } from '../frame.js';
+import { DataFrame, FRAME_OK, frameKindOf, frameSeqOf, verifyFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import type { Channel, FrameSink } from '../mechanism.js';
 import { LatencyRecorder, summarizePairs } from '../../core/latency-recorder.js';
@@ -54,7 +54,7 @@ export interface Phase {
 /** A ping-pong's state: the request buffer, the seq in flight, the counts and the histogram. */
 export class RoundTrips {
   readonly recorder = new LatencyRecorder();
-  private readonly frame: Uint8Array;
+  private readonly frame: DataFrame;
   /** The seq of the round trip in flight (or the next one). */
   seq = 0;
   measuring = false;
@@ -64,13 +64,13 @@ export class RoundTrips {
   lost = 0;
 
   constructor(messageBytes: number, private readonly lossy: boolean) {
-    this.frame = allocFrame(messageBytes);
+    this.frame = new DataFrame(messageBytes);
   }
 
   /** The stamped request of the round trip in flight. */
   request(): Uint8Array {
     if (this.measuring) this.sent++;
-    return stampFrame(this.frame, FrameKind.Data, this.seq);
+    return this.frame.stamp(this.seq);
   }
 
   /**
@@ -365,8 +365,8 @@ export async function latencyClient(ch: Channel, s: ProbeSettings): Promise<Prob
   const rt = new RoundTrips(s.messageBytes, s.lossy);
   const warmupStartNs = nowNs();
   let warmupRoundTrips = 0;
-  if (s.processWarmup) {
-    await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
+  if (s.fixedWarmup) {
+    await runPhase(ch, rt, { minRoundTrips: s.fixedWarmup.roundTrips, durationMs: 0, capMs: s.fixedWarmup.capMs }, s);
     warmupRoundTrips += rt.recorder.count;
   }
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) {

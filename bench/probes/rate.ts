@@ -36,7 +36,7 @@
  * measured window each, and reports every step plus the sustainable rate; the histograms
  * on its line are those of the highest step that held (or of the first step, when none did).
  */
-import { allocFrame, FRAME_OK, frameKindOf, frameSeqOf, stampFrame, verifyFrame } from '../frame.js';
+import { DataFrame, FRAME_OK, frameKindOf, frameSeqOf, verifyFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import { clientBehind, intendedSendNs, nextSearchRate, sustainableRate, sustains } from '../../core/rate.js';
 import { LatencyRecorder, summarizePairs } from '../../core/latency-recorder.js';
@@ -100,7 +100,7 @@ class RateWindow {
   readonly response = new LatencyRecorder();
   readonly service = new LatencyRecorder();
   readonly selfLag = new LatencyRecorder();
-  private readonly frame: Uint8Array;
+  private readonly frame: DataFrame;
   seq = 0;
   /** Index of the next message in the schedule. */
   i = 0;
@@ -123,7 +123,7 @@ class RateWindow {
   pacingSpinNs = 0;
 
   constructor(messageBytes: number, private readonly lossy: boolean) {
-    this.frame = allocFrame(messageBytes);
+    this.frame = new DataFrame(messageBytes);
   }
 
   start(ratePerSec: number, burst: number, durationMs: number, seqFrom: number): void {
@@ -163,7 +163,7 @@ class RateWindow {
     this.lastSendNs = sendNs;
     this.selfLag.record(sendNs - ready);
     this.sent++;
-    return stampFrame(this.frame, FrameKind.Data, this.seq);
+    return this.frame.stamp(this.seq);
   }
 
   /** An echo arrived at `answerNs`; false for a stale frame a lossy mechanism delivered late (keep waiting). */
@@ -378,7 +378,7 @@ async function measureAt(ch: Channel, w: RateWindow, s: ProbeSettings, ratePerSe
 export async function rateClient(ch: Channel, s: ProbeSettings, c: PlanCase): Promise<ProbeOutcome> {
   // Closed-loop warm-up first (the process's and the plan's round trips): V8 and the channel.
   const rt = new RoundTrips(s.messageBytes, s.lossy);
-  if (s.processWarmup) await runPhase(ch, rt, { minRoundTrips: s.processWarmup.roundTrips, durationMs: 0, capMs: s.processWarmup.capMs }, s);
+  if (s.fixedWarmup) await runPhase(ch, rt, { minRoundTrips: s.fixedWarmup.roundTrips, durationMs: 0, capMs: s.fixedWarmup.capMs }, s);
   if (s.warmupRoundTrips > 0) await runPhase(ch, rt, { minRoundTrips: s.warmupRoundTrips, durationMs: 0 }, s);
   const w = new RateWindow(s.messageBytes, s.lossy);
   const burst = c.burst ?? 1;

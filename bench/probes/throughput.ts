@@ -8,8 +8,7 @@
  * promise: no promise, no event-loop turn per message while the mechanism keeps up.
  */
 import { hrtime } from 'node:process';
-import { allocFrame, stampFrame } from '../frame.js';
-import { FrameKind } from '../../core/frame-format.js';
+import { DataFrame } from '../frame.js';
 import type { Channel } from '../mechanism.js';
 import { nowNs, yieldToEventLoop } from '../clock.js';
 import { begin, cpuNowUs, end } from './session.js';
@@ -27,9 +26,9 @@ const STREAM_DONE = 0;
 const STREAM_YIELD = 1;
 const STREAM_WAIT = 2;
 
-function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: number, minMessages: number, capNs: number, sliceEndNs: number): number {
+function streamBurst(ch: Channel, frame: DataFrame, st: StreamState, untilNs: number, minMessages: number, capNs: number, sliceEndNs: number): number {
   for (;;) {
-    const sending = ch.send(stampFrame(frame, FrameKind.Data, st.seq));
+    const sending = ch.send(frame.stamp(st.seq));
     st.seq++;
     if (sending !== undefined) {
       st.pending = sending;
@@ -45,7 +44,7 @@ function streamBurst(ch: Channel, frame: Uint8Array, st: StreamState, untilNs: n
 }
 
 /** Stream for `durationMs` and at least `minMessages` messages (or until `capMs`); returns how many were sent. */
-async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMessages = 0, capMs = Infinity): Promise<number> {
+async function stream(ch: Channel, frame: DataFrame, durationMs: number, minMessages = 0, capMs = Infinity): Promise<number> {
   const startNs = nowNs();
   const untilNs = startNs + durationMs * 1e6;
   const capNs = startNs + capMs * 1e6;
@@ -65,8 +64,8 @@ async function stream(ch: Channel, frame: Uint8Array, durationMs: number, minMes
 }
 
 export async function throughputClient(ch: Channel, s: ProbeSettings): Promise<ProbeOutcome> {
-  const frame = allocFrame(s.messageBytes);
-  if (s.processWarmup) await stream(ch, frame, 0, s.processWarmup.roundTrips, s.processWarmup.capMs);
+  const frame = new DataFrame(s.messageBytes);
+  if (s.fixedWarmup) await stream(ch, frame, 0, s.fixedWarmup.roundTrips, s.fixedWarmup.capMs);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) await stream(ch, frame, s.warmupMs, s.warmupRoundTrips);
   // Begin is answered only after the server has drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.

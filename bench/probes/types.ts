@@ -7,11 +7,11 @@ export interface ProbeSettings {
   /** Warm-up also lasts at least this many round trips (messages), so V8 has optimised the loop. */
   warmupRoundTrips: number;
   /**
-   * Before the plan's warm-up, warm the process itself (the Node probe's first case: V8's
-   * optimising compiler needs thousands of iterations, once per process): at least this many
-   * round trips (messages), stopping early once `capMs` has passed.
+   * Before the plan's warm-up, at least this many round trips (messages), stopping early once
+   * `capMs` has passed: a mechanism's first case warms V8's code for it, a later case its new
+   * size's branches (bench/warmup-policy.ts).
    */
-  processWarmup?: { roundTrips: number; capMs: number };
+  fixedWarmup?: { roundTrips: number; capMs: number };
   /** Latency probe: after the warm-ups above, settle windows until the round trip stops getting faster, for at most this long (0: none). */
   settleCapMs: number;
   measureMs: number;

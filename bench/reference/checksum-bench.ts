@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run bench:checksum`: what the frame checksum costs as the probes call it
- * (frameChecksum: CRC-32C of the header's first 16 bytes and the payload), per frame size,
- * next to the JavaScript slicing-by-8 alone, the addon's CRC-32C alone, zlib's CRC-32 (what
+ * (frameChecksum: CRC-32C of the header's first 16 bytes and the payload; what every receiver
+ * computes over what it got), per frame size, what a sender's stamp costs (DataFrame.stamp:
+ * the seq and a checksum from tables), next to the JavaScript slicing-by-8 alone, the addon's CRC-32C alone, zlib's CRC-32 (what
  * frame version 1 used) and a plain copy of the same bytes (TypedArray#set, the memcpy
  * every mechanism pays at least once).
  *
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { Bench } from 'tinybench';
 import { crc32cUpdateJs, NATIVE_MIN_BYTES, checksumImplementation } from '../checksum.js';
-import { allocFrame, frameChecksum, stampFrame } from '../frame.js';
+import { allocFrame, DataFrame, frameChecksum, stampFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import { native, nativeAvailable } from '../native/index.js';
 
@@ -28,6 +29,7 @@ interface Row {
   frameBytes: number;
   /** ns per call, p50 over tinybench iterations. */
   probeNs: number;
+  stampNs: number;
   jsNs: number;
   nativeNs: number | undefined;
   zlibCrc32Ns: number | undefined;
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
       });
     };
     task('probe', () => (sink ^= frameChecksum(frame, frameBytes)));
+    const sender = new DataFrame(frameBytes);
+    let seq = 0;
+    task('stamp', () => (sink ^= sender.stamp(seq++)[16]!));
     task('js', () => (sink ^= crc32cUpdateJs(crc32cUpdateJs(-1, frame, 0, 16), frame, 20, frameBytes)));
     if (addon) task('native', () => (sink ^= addon.crc32cUpdate(crc32cUpdateJs(-1, frame, 0, 16), frame, 20, frameBytes)));
     if (zlibCrc32) task('zlib', () => (sink ^= zlibCrc32(frame)));
@@ -61,18 +66,18 @@ async function main(): Promise<void> {
       const r = bench.tasks.find((t) => t.name === name)?.result;
       return r && 'latency' in r ? (r.latency.p50 * 1e6) / batch : undefined;
     };
-    rows.push({ frameBytes, probeNs: perCall('probe')!, jsNs: perCall('js')!, nativeNs: perCall('native'), zlibCrc32Ns: perCall('zlib'), copyNs: perCall('copy')! });
+    rows.push({ frameBytes, probeNs: perCall('probe')!, stampNs: perCall('stamp')!, jsNs: perCall('js')!, nativeNs: perCall('native'), zlibCrc32Ns: perCall('zlib'), copyNs: perCall('copy')! });
     process.stderr.write('.');
   }
   process.stderr.write('\n');
   const gbps = (bytes: number, ns: number | undefined): string => (ns === undefined ? '-' : (bytes / ns).toFixed(2));
   const ns = (v: number | undefined): string => (v === undefined ? '-' : v < 100 ? v.toFixed(1) : v.toFixed(0));
   console.log(`checksum per frame (${checksumImplementation()}); addon: ${addon?.crc32cImplementation ?? 'not built'}; ${ms} ms per task`);
-  console.log('| frame | as the probes call it | GB/s | JS slicing-by-8 | addon CRC-32C | zlib CRC-32 (frame v1) | copy (TypedArray#set) | copy GB/s |');
-  console.log('|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('| frame | as the probes call it (a receiver) | GB/s | a sender\'s stamp | JS slicing-by-8 | addon CRC-32C | zlib CRC-32 (frame v1) | copy (TypedArray#set) | copy GB/s |');
+  console.log('|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
     console.log(
-      `| ${r.frameBytes} B | ${ns(r.probeNs)} ns | ${gbps(r.frameBytes, r.probeNs)} | ${ns(r.jsNs)} ns | ${ns(r.nativeNs)} ns | ${ns(r.zlibCrc32Ns)} ns | ${ns(r.copyNs)} ns | ${gbps(r.frameBytes, r.copyNs)} |`,
+      `| ${r.frameBytes} B | ${ns(r.probeNs)} ns | ${gbps(r.frameBytes, r.probeNs)} | ${ns(r.stampNs)} ns | ${ns(r.jsNs)} ns | ${ns(r.nativeNs)} ns | ${ns(r.zlibCrc32Ns)} ns | ${ns(r.copyNs)} ns | ${gbps(r.frameBytes, r.copyNs)} |`,
     );
   }
   const crossover = rows.find((r) => r.nativeNs !== undefined && r.nativeNs < r.jsNs)?.frameBytes;

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
           budget: { warmupMs: 0, warmupRoundTrips: w, measureMs, setupTimeoutMs: 10_000 },
           nodeFlags: values['node-flags']!.split(' ').filter(Boolean),
           // Measure the warm-up as the plan gives it, without the probe's own first-case warm-up.
-          env: { PODIPC_PROCESS_WARMUP_ROUND_TRIPS: '0' },
+          env: { PODIPC_PLAN_WARMUP_ONLY: '1' },
         });
         const line = lines[0];
         if (line?.status !== 'ok' || !line.latencyNs) throw new Error(`${m} with ${w} warm-up round trips: ${line?.status ?? 'no result'} ${line?.reason ?? ''}`);

@@ -158,7 +158,7 @@ export interface SideInfo {
 
 /**
  * The environment facts that change results by tens of percent - kernel, CPU model, core
- * count, Node version, the placements, and per placement its Kubernetes version and the
+ * count, Node version and the Node probe's V8 flags, the placements, and per placement its Kubernetes version and the
  * resource controls it applied (pinning above all) - read from typed fields only, so a
  * fact that no placement writes cannot be compared.
  */
@@ -168,6 +168,8 @@ export function environmentFacts(r: Pick<ResultFile, 'env'>): Map<string, string
     ['cpuModel', r.env.cpuModel],
     ['cores', String(r.env.cores)],
     ['nodeVersion', r.env.nodeVersion],
+    // Files from before the probe set its own V8 flags ran on V8's defaults.
+    ['nodeProbeV8Flags', r.env.nodeProbeV8Flags?.join(' ') || 'V8 defaults'],
     ['placements', placementsOf(r).join(', ')],
   ]);
   for (const id of placementsOf(r)) {

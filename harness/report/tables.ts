@@ -722,6 +722,7 @@ function envBlock(results: ResultFile): Array<[string, string]> {
     ['kernel', e.kernel],
     ['CPU', `${e.cpuModel}, ${e.cores} cores`],
     ['Node', e.nodeVersion],
+    ['Node probe V8 flags', e.nodeProbeV8Flags?.join(' ') || 'V8 defaults'],
   ];
   for (const id of placementsOf(results)) {
     const f = e.placements[id]!;

@@ -35,6 +35,25 @@ void StampFrame(uint8_t* frame, FrameKind kind, uint32_t seq, uint32_t frameByte
 // The checksum as the contract defines it.
 uint32_t FrameChecksum(const uint8_t* frame, uint32_t frameBytes);
 
+// A data frame that a sender stamps again and again with a new seq (the latency, rate and
+// throughput probes' requests), as bench/frame.ts DataFrame: only the seq changes, in the
+// header and in the payload stamp, and the CRC-32C is linear over GF(2), so the checksum is
+// the frame's checksum at seq 0 XOR four table lookups by the seq's bytes, computed once for
+// the frame's length. The bytes and the checksum are exactly StampFrame's; every receiver
+// still checks every byte (CheckFrame).
+class DataFrame {
+ public:
+  explicit DataFrame(uint32_t frameBytes);
+  // The frame stamped with `seq`; valid until the next Stamp.
+  const uint8_t* Stamp(uint32_t seq);
+  uint32_t size() const { return static_cast<uint32_t>(frame_.size()); }
+
+ private:
+  std::vector<uint8_t> frame_;
+  uint32_t checksumAtSeq0_;
+  uint32_t deltas_[4][256];
+};
+
 struct FrameCheck {
   bool ok;
   FrameKind kind;

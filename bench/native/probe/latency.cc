@@ -20,13 +20,10 @@ enum class Outcome { kIntact, kCorrupt, kLost };
 
 class RoundTrips {
  public:
-  RoundTrips(Channel& ch, const ProbeSettings& s) : ch_(ch), s_(s), frame_(s.messageBytes) {
-    FillPattern(frame_.data(), frame_.size());
-  }
+  RoundTrips(Channel& ch, const ProbeSettings& s) : ch_(ch), s_(s), frame_(s.messageBytes) {}
 
   Outcome Once(uint32_t seq) {
-    StampFrame(frame_.data(), FrameKind::kData, seq, s_.messageBytes);
-    ch_.Send(frame_.data(), frame_.size());
+    ch_.Send(frame_.Stamp(seq), frame_.size());
     for (;;) {
       FrameView echo = ch_.Recv(s_.lossy ? kLossTimeoutMs : s_.silenceTimeoutMs);
       if (!echo) {
@@ -46,7 +43,7 @@ class RoundTrips {
  private:
   Channel& ch_;
   const ProbeSettings& s_;
-  std::vector<uint8_t> frame_;
+  DataFrame frame_;
 };
 
 }  // namespace

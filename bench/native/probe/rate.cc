@@ -113,7 +113,7 @@ int64_t SleepUntil(int64_t targetNs) {
 
 class RateRunner {
  public:
-  RateRunner(Channel& ch, const ProbeSettings& s) : ch_(ch), s_(s), frame_(s.messageBytes) { FillPattern(frame_.data(), frame_.size()); }
+  RateRunner(Channel& ch, const ProbeSettings& s) : ch_(ch), s_(s), frame_(s.messageBytes) {}
 
   uint32_t seq = 0;
 
@@ -140,8 +140,7 @@ class RateRunner {
       const int64_t sendNs = NowNs();
       selfLag_.Record(sendNs - ready);
       lastSend = sendNs;
-      StampFrame(frame_.data(), FrameKind::kData, seq, s_.messageBytes);
-      ch_.Send(frame_.data(), frame_.size());
+      ch_.Send(frame_.Stamp(seq), frame_.size());
       sent++;
       for (;;) {
         FrameView echo = ch_.Recv(s_.lossy ? kLossTimeoutMs : s_.silenceTimeoutMs);
@@ -201,8 +200,7 @@ class RateRunner {
   // Closed-loop round trips (warm-up): nothing is recorded.
   void PingPong(uint64_t roundTrips) {
     for (uint64_t n = 0; n < roundTrips; n++) {
-      StampFrame(frame_.data(), FrameKind::kData, seq, s_.messageBytes);
-      ch_.Send(frame_.data(), frame_.size());
+      ch_.Send(frame_.Stamp(seq), frame_.size());
       for (;;) {
         FrameView echo = ch_.Recv(s_.lossy ? kLossTimeoutMs : s_.silenceTimeoutMs);
         if (!echo) {
@@ -220,7 +218,7 @@ class RateRunner {
  private:
   Channel& ch_;
   const ProbeSettings& s_;
-  std::vector<uint8_t> frame_;
+  DataFrame frame_;
   LatencyHistogram selfLag_;
   double clientUs_ = 0;
   double pacingUs_ = 0;

@@ -10,13 +10,11 @@ namespace podipc::probe {
 namespace {
 
 // Stream until both `minMessages` and `durationMs` are reached; returns messages sent.
-uint64_t Stream(Channel& ch, std::vector<uint8_t>& frame, uint64_t minMessages, double durationMs) {
+uint64_t Stream(Channel& ch, DataFrame& frame, uint64_t minMessages, double durationMs) {
   const int64_t stopAt = NowNs() + static_cast<int64_t>(durationMs * 1e6);
-  const uint32_t bytes = static_cast<uint32_t>(frame.size());
   uint64_t seq = 0;
   do {
-    StampFrame(frame.data(), FrameKind::kData, static_cast<uint32_t>(seq), bytes);
-    ch.Send(frame.data(), bytes);
+    ch.Send(frame.Stamp(static_cast<uint32_t>(seq)), frame.size());
     seq++;
   } while (seq < minMessages || NowNs() < stopAt);
   return seq;
@@ -25,8 +23,7 @@ uint64_t Stream(Channel& ch, std::vector<uint8_t>& frame, uint64_t minMessages, 
 }  // namespace
 
 ProbeOutcome ThroughputClient(Channel& ch, const ProbeSettings& s) {
-  std::vector<uint8_t> frame(s.messageBytes);
-  FillPattern(frame.data(), frame.size());
+  DataFrame frame(s.messageBytes);
   if (s.warmupMs > 0 || s.warmupRoundTrips > 0) Stream(ch, frame, s.warmupRoundTrips, s.warmupMs);
   // Begin is answered only after the server drained the warm-up frames (in-order
   // mechanisms), so the measured phase starts with an empty pipe.

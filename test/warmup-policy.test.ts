@@ -1,0 +1,46 @@
+/**
+ * The Node probe's warm-up policy (bench/warmup-policy.ts): what a case warms up beyond the
+ * plan's minimum, by probe, size and whether its mechanism already ran in the process, and
+ * which V8 flags the probe sets on itself. The probes' warming itself runs for real in
+ * settle-warmup.test.ts and cli-run.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
+import { LATENCY_FIRST_CASE_WARMUP, NEW_SIZE_WARMUP, PROCESS_WARMUP, SETTLE_CAP_MS, v8FlagsToSet, warmupPolicy } from '../bench/warmup-policy.js';
+
+test('a first latency case warms up its fixed count; a later one a new size\'s count, fewer round trips for large messages', () => {
+  const policy = warmupPolicy({});
+  assert.deepEqual(policy('latency', 64, false), { fixed: LATENCY_FIRST_CASE_WARMUP, settleCapMs: SETTLE_CAP_MS.firstCase });
+  assert.deepEqual(policy('latency', 1024, true), { fixed: { roundTrips: NEW_SIZE_WARMUP.roundTrips, capMs: NEW_SIZE_WARMUP.capMs }, settleCapMs: SETTLE_CAP_MS.laterCase });
+  // 4 MiB of messages: 16 round trips at 256 KiB, 4 at 1 MiB, never none.
+  assert.equal(policy('latency', 256 * 1024, true).fixed?.roundTrips, 16);
+  assert.equal(policy('latency', 1024 * 1024, true).fixed?.roundTrips, 4);
+  assert.equal(policy('latency', 64 * 1024 * 1024, true).fixed?.roundTrips, 1);
+  // Throughput and rate: the process warm-up on a mechanism's first case, nothing fixed later.
+  assert.deepEqual(policy('throughput', 64, false).fixed, PROCESS_WARMUP);
+  assert.equal(policy('rate', 64, true).fixed, undefined);
+});
+
+test('the benchmarks\' overrides: the plan\'s warm-up alone, or a settling cap; a malformed one names the fix', () => {
+  assert.deepEqual(warmupPolicy({ PODIPC_PLAN_WARMUP_ONLY: '1' })('latency', 64, false), { fixed: undefined, settleCapMs: 0 });
+  assert.equal(warmupPolicy({ PODIPC_SETTLE_CAP_MS: '0' })('latency', 64, false).settleCapMs, 0);
+  assert.deepEqual(warmupPolicy({ PODIPC_SETTLE_CAP_MS: '40' })('latency', 64, true).fixed?.roundTrips, NEW_SIZE_WARMUP.roundTrips);
+  assert.throws(() => warmupPolicy({ PODIPC_PLAN_WARMUP_ONLY: 'yes' }), /PODIPC_PLAN_WARMUP_ONLY='yes': give 1 \(the plan's warm-up alone\) or 0, or unset it/);
+  assert.throws(() => warmupPolicy({ PODIPC_SETTLE_CAP_MS: '-1' }), /PODIPC_SETTLE_CAP_MS='-1': give a number of ms >= 0/);
+});
+
+test('the probe sets its V8 flags unless the command line gives the same flag', () => {
+  assert.deepEqual(v8FlagsToSet(['--interrupt-budget=8448'], []), ['--interrupt-budget=8448']);
+  assert.deepEqual(v8FlagsToSet(['--interrupt-budget=8448'], ['--interrupt-budget=67584', '--max-old-space-size=64']), []);
+  assert.deepEqual(v8FlagsToSet(['--interrupt-budget=8448'], ['--interrupt-budget-for-feedback-allocation=940']), ['--interrupt-budget=8448']);
+  assert.ok(NODE_PROBE_V8_FLAGS.length > 0);
+});
+
+test('a V8 flag the probe sets is one this Node knows (V8 would ignore a misspelt one)', () => {
+  // --v8-options lists every flag the embedded V8 accepts; an unknown flag given to
+  // setFlagsFromString is dropped without an error, so the list is checked here.
+  const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+  for (const flag of NODE_PROBE_V8_FLAGS) assert.ok(options.includes(`  ${flag.split('=')[0]} `), `${flag} is not among node --v8-options`);
+});
