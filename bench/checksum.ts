@@ -137,7 +137,7 @@ export function crc32c(bytes: Uint8Array, from = 0, to = bytes.length): number {
  * a 32x32 bit matrix, and feeding data from state s gives Z^|data|(s) XOR (data fed from 0).
  * So a byte changed at one place of a frame changes its checksum by a value that depends
  * only on the byte and its distance from the end, and a frame whose other bytes never
- * change needs only those values (crc32cSeqDeltas below) - the zlib crc32_combine idea.
+ * change needs only those values (crc32cU32Deltas below) - the zlib crc32_combine idea.
  *
  * A matrix is its 32 columns: the images of the states with one bit set.
  */
