@@ -60,3 +60,26 @@ test('p99.9 is marked below 10,000 round trips in the detail tables', () => {
   assert.equal(p999(withSamples(9_999)).flag, 'unreliable');
   assert.equal(p999(withSamples(10_000)).flag, undefined);
 });
+
+test('a latency near the probe\'s own cost is marked ≈ with the overhead it is near, and the environment prints the overhead', () => {
+  // shm-posix/spin's 64 B p50 in the fixture is 579 ns: within 3x of a 250 ns probe overhead; tcp's is not.
+  const probeOverhead = [{ runtime: 'node' as const, method: 'in-process loopback (test)', perSize: [{ messageBytes: 64, roundTripNs: 250, samples: 1000 }] }];
+  const near: ResultFile = { ...base, env: { ...base.env, probeOverhead } };
+  const model = buildReportModel(near);
+  const p50 = model.sections.find((s) => s.id === 'latency-same-pod')!.tables[0]!;
+  const row = (label: string): number => p50.cells.findIndex((r) => r[0]!.text === label);
+  const shm = p50.cells[row('shm-posix/spin')]![1]!;
+  assert.equal(shm.flag, 'nearResolution');
+  assert.match(shm.note ?? '', /p50 within 3x of the probe's own 250 ns per round trip at this size/);
+  assert.match(p50.rows[row('shm-posix/spin')]![1]!, / ≈$/);
+  assert.notEqual(p50.cells[row('tcp')]![1]!.flag, 'nearResolution');
+  assert.ok(p50.footnotes.some((f) => f.startsWith('≈ the p50 is within 3x of what the probe itself costs')), p50.footnotes.join('\n'));
+  // Sizes without a recorded overhead are not judged.
+  assert.notEqual(p50.cells[row('shm-posix/spin')]![2]!.flag, 'nearResolution');
+  const detail = model.details.find((s) => s.id === 'detail-latency-same-pod')!.tables[0]!;
+  assert.equal(detail.cells.find((r) => r[1]!.text === 'shm-posix/spin')![2]!.flag, 'nearResolution');
+  assert.deepEqual(model.env.find(([k]) => k === 'probe overhead (node)'), ['probe overhead (node)', '250 ns per round trip at 64 B (in-process, no kernel; latencies within 3x are marked ≈)']);
+  assert.match(renderMarkdown(near), /≈ the p50 is within 3x/);
+  // Without a recorded overhead nothing is judged near.
+  assert.ok(!buildReportModel(base).sections.some((s) => s.tables.some((t) => t.cells.flat().some((c) => c.flag === 'nearResolution'))));
+});

@@ -32,13 +32,13 @@
  * `best` - with a note saying why). `footnotes` explain the markers.
  */
 import { findMechanism } from '../../bench/registry.js';
-import { placementsOf, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
+import { NEAR_RESOLUTION_FACTOR, nearResolution, placementsOf, probeOverheadNs, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { mechanismLabel, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { backingSamples, busyPolls, hasLoss, MIN_DECISION_MEASURE_MS, MIN_DECISION_RUNS, podNeeds, requirementsFor, smokeBudget, unbackedPercentile } from '../findings.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
 import { rateSections } from './rate.js';
 
-export type CellFlag = 'unreliable' | 'lossy' | 'failed' | 'skipped' | 'best';
+export type CellFlag = 'unreliable' | 'nearResolution' | 'lossy' | 'failed' | 'skipped' | 'best';
 
 export interface Cell {
   /** The text without markers. */
@@ -98,9 +98,10 @@ const STATUS_ORDER = { ok: 0, failed: 1, skipped: 2 } as const;
 const dash = '—';
 
 /** Markers in display text, explained by each table's footnotes. */
-const MARK: Partial<Record<CellFlag, string>> = { unreliable: '†', lossy: '✗', failed: '‼' };
+const MARK: Partial<Record<CellFlag, string>> = { unreliable: '†', nearResolution: '≈', lossy: '✗', failed: '‼' };
 const FOOTNOTE: Partial<Record<CellFlag, string>> = {
   unreliable: '† too few round trips behind this percentile to read it as a number (p99 needs 1,000, p99.9 10,000: ten beyond it); indicative only.',
+  nearResolution: `≈ the p50 is within ${NEAR_RESOLUTION_FACTOR}x of what the probe itself costs per round trip at this size (Environment: probe overhead): much of the number is the probe, not the mechanism.`,
   lossy: '✗ lost or corrupted messages: ranked after every clean mechanism (the detail tables and report.csv have the counts).',
   failed: '‼ some runs failed: the number covers the ok runs only (see Failed cases).',
 };
@@ -199,14 +200,23 @@ function sizesOf(cases: readonly CaseResult[]): number[] {
 // Cells
 // ---------------------------------------------------------------------------------------
 
-/** "2.61 µs / 8.78 µs": p50 / p99, the p99 marked when too few round trips back it. */
-function latencyCell(c: CaseResult | undefined): Cell {
+/**
+ * "2.61 µs / 8.78 µs": p50 / p99, marked when the p50 is near the probe's own cost (that
+ * changes what the whole number means) or else when too few round trips back the p99.
+ */
+function latencyCell(c: CaseResult | undefined, env: ResultFile['env']): Cell {
   if (!c || c.status === 'skipped') return { text: dash, flag: 'skipped', ...(c?.reason ? { note: c.reason } : {}) };
   const l = c.latencyNs;
   if (!l) return { text: 'failed', flag: 'failed', note: c.reason ?? 'no latency recorded' };
   const weak = unbackedPercentile(backingSamples(c), 99);
   const cell: Cell = { text: `${formatNs(l.p50)} / ${formatNs(l.p99)}`, value: l.p50 };
-  return withFlag(cell, c, weak ? { flag: 'unreliable', note: `p99 from ${weak}` } : undefined);
+  return withFlag(cell, c, nearMark(c, env) ?? (weak ? { flag: 'unreliable', note: `p99 from ${weak}` } : undefined));
+}
+
+/** The near-resolution flag of a latency case (core/results.ts nearResolution), with the overhead it is near. */
+function nearMark(c: CaseResult, env: ResultFile['env']): { flag: CellFlag; note: string } | undefined {
+  if (nearResolution(c, env) !== true) return undefined;
+  return { flag: 'nearResolution', note: `p50 within ${NEAR_RESOLUTION_FACTOR}x of the probe's own ${formatNs(probeOverheadNs(env, c.runtime, c.messageBytes)!)} per round trip at this size` };
 }
 
 function throughputCell(c: CaseResult | undefined): Cell {
@@ -384,7 +394,7 @@ function bySizeSection(results: ResultFile, probe: 'latency' | 'throughput', top
   });
   const header = (what: string): string[] => ['mechanism', ...sizes.map((s) => `${what} ${formatBytes(s)}`)];
   const numeric = [false, ...sizes.map(() => true)];
-  const metricCell = probe === 'latency' ? latencyCell : throughputCell;
+  const metricCell = probe === 'latency' ? (c: CaseResult | undefined): Cell => latencyCell(c, results.env) : throughputCell;
   const metricCells = order.map(([l, cs]) => [word(l), ...sizes.map((s) => metricCell(cs.find((c) => c.messageBytes === s)))]);
   const cpuCells = order.map(([l, cs]) => [word(l), ...sizes.map((s) => cpuCell(cs.find((c) => c.messageBytes === s)))]);
   const id = `${probe}-${topology}`;
@@ -420,7 +430,7 @@ function detailSections(results: ResultFile): Section[] {
           .sort(bestFirst)
           .map((c) => {
             const r = c.status === 'ok' ? String(++rank) : '';
-            return probe === 'latency' ? latencyDetail(r, c, label(c)) : throughputDetail(r, c, label(c));
+            return probe === 'latency' ? latencyDetail(r, c, label(c), results.env) : throughputDetail(r, c, label(c));
           });
         return probe === 'latency'
           ? table(`detail-${probe}-${topology}-${size}`, formatBytes(size), LATENCY_HEADER, LATENCY_NUMERIC, cells)
@@ -471,9 +481,10 @@ function detailTail(c: CaseResult): Cell[] {
   ];
 }
 
-function latencyDetail(rank: string, c: CaseResult, label: string): Cell[] {
+function latencyDetail(rank: string, c: CaseResult, label: string, env: ResultFile['env']): Cell[] {
   const l = c.latencyNs;
-  return [word(rank), word(label), numberCell(l?.p50, formatNs), percentileCell(c, l?.p99, 99), percentileCell(c, l?.p999, 99.9), ...detailTail(c)];
+  const p50 = numberCell(l?.p50, formatNs);
+  return [word(rank), word(label), { ...p50, ...nearMark(c, env) }, percentileCell(c, l?.p99, 99), percentileCell(c, l?.p999, 99.9), ...detailTail(c)];
 }
 
 function throughputDetail(rank: string, c: CaseResult, label: string): Cell[] {
@@ -723,6 +734,11 @@ function envBlock(results: ResultFile): Array<[string, string]> {
     ['CPU', `${e.cpuModel}, ${e.cores} cores`],
     ['Node', e.nodeVersion],
     ['Node probe V8 flags', e.nodeProbeV8Flags?.join(' ') || 'V8 defaults'],
+    // The run's resolution: what each runtime's probe costs per round trip with no kernel in between.
+    ...(e.probeOverhead ?? []).map((o): [string, string] => [
+      `probe overhead (${o.runtime})`,
+      `${o.perSize.map((p) => `${formatNs(p.roundTripNs)} per round trip at ${formatBytes(p.messageBytes)}`).join(', ')} (in-process, no kernel; latencies within ${NEAR_RESOLUTION_FACTOR}x are marked ≈)`,
+    ]),
   ];
   for (const id of placementsOf(results)) {
     const f = e.placements[id]!;
