@@ -3,9 +3,9 @@
  * measured over an in-process channel with no kernel in it - stamp the request (seq and
  * CRC-32C, the checksum from tables: DataFrame), copy it to the "server", verify it there
  * (CRC over every byte), copy the echo back, verify it (CRC again), read the clock, record -
- * by the very latency loop the
- * probes run on shared memory and message queues (bench/probes/latency.ts). A mechanism
- * measured at or near this number is being measured at the probe's resolution.
+ * by the very latency loop the probes run on shared memory and message queues
+ * (bench/probes/latency.ts). A mechanism measured at or near this number is being measured
+ * at the probe's resolution.
  *
  * Run before the cases of every `podipc run` as `node dist/bench/entrypoint.js --calibrate
  * SIZES` (a fresh process, like a probe), recorded in results.json `env.probeOverhead`.

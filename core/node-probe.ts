@@ -11,3 +11,8 @@
  * way there is shorter. Measured: BENCHMARKS.md, "Warm-up in round trips".
  */
 export const NODE_PROBE_V8_FLAGS: readonly string[] = ['--interrupt-budget=8448'];
+
+/** The recorded flags as people read them: files from before the probe set any ran on V8's defaults. */
+export function nodeProbeV8FlagsText(flags: readonly string[] | undefined): string {
+  return flags && flags.length > 0 ? flags.join(' ') : 'V8 defaults';
+}

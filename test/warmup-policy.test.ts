@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
+import { NODE_PROBE_V8_FLAGS, nodeProbeV8FlagsText } from '../core/node-probe.js';
 import { LATENCY_FIRST_CASE_WARMUP, NEW_SIZE_WARMUP, PROCESS_WARMUP, SETTLE_CAP_MS, v8FlagsToSet, warmupPolicy } from '../bench/warmup-policy.js';
 
 test('a first latency case warms up its fixed count; a later one a new size\'s count, fewer round trips for large messages', () => {
@@ -36,6 +36,10 @@ test('the probe sets its V8 flags unless the command line gives the same flag', 
   assert.deepEqual(v8FlagsToSet(['--interrupt-budget=8448'], ['--interrupt-budget=67584', '--max-old-space-size=64']), []);
   assert.deepEqual(v8FlagsToSet(['--interrupt-budget=8448'], ['--interrupt-budget-for-feedback-allocation=940']), ['--interrupt-budget=8448']);
   assert.ok(NODE_PROBE_V8_FLAGS.length > 0);
+  // As reports and compare show them; a file from before the flags ran on V8's defaults.
+  assert.equal(nodeProbeV8FlagsText(['--interrupt-budget=8448', '--max-lazy']), '--interrupt-budget=8448 --max-lazy');
+  assert.equal(nodeProbeV8FlagsText(undefined), 'V8 defaults');
+  assert.equal(nodeProbeV8FlagsText([]), 'V8 defaults');
 });
 
 test('a V8 flag the probe sets is one this Node knows (V8 would ignore a misspelt one)', () => {

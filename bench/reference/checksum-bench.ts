@@ -3,8 +3,8 @@
  * `npm run bench:checksum`: what the frame checksum costs as the probes call it
  * (frameChecksum: CRC-32C of the header's first 16 bytes and the payload; what every receiver
  * computes over what it got), per frame size, what a sender's stamp costs (DataFrame.stamp:
- * the seq and a checksum from tables), next to the JavaScript slicing-by-8 alone, the addon's CRC-32C alone, zlib's CRC-32 (what
- * frame version 1 used) and a plain copy of the same bytes (TypedArray#set, the memcpy
+ * the seq and a checksum from tables), next to the JavaScript slicing-by-8 alone, the addon's
+ * CRC-32C alone, zlib's CRC-32 (what frame version 1 used) and a plain copy of the same bytes (TypedArray#set, the memcpy
  * every mechanism pays at least once).
  *
  * tinybench is the timing loop here, and it fits: each task iteration runs a batch of calls

@@ -14,6 +14,7 @@ import { caseKey, caseKeyWithoutPlacement, placementsOf, type CaseResult, type R
 import { benjaminiHochberg, binomial, mannWhitneyU, median, minRunsForSignificance, ratioInterval } from '../../core/stats.js';
 import { mechanismLabel, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { formatBytes, formatP, formatPct } from '../report/format.js';
+import { nodeProbeV8FlagsText } from '../../core/node-probe.js';
 
 export interface CompareOptions {
   /** Minimum change, in percent, that counts as a change at all. */
@@ -158,9 +159,9 @@ export interface SideInfo {
 
 /**
  * The environment facts that change results by tens of percent - kernel, CPU model, core
- * count, Node version and the Node probe's V8 flags, the placements, and per placement its Kubernetes version and the
- * resource controls it applied (pinning above all) - read from typed fields only, so a
- * fact that no placement writes cannot be compared.
+ * count, Node version and the Node probe's V8 flags, the placements, and per placement its
+ * Kubernetes version and the resource controls it applied (pinning above all) - read from
+ * typed fields only, so a fact that no placement writes cannot be compared.
  */
 export function environmentFacts(r: Pick<ResultFile, 'env'>): Map<string, string> {
   const facts = new Map<string, string>([
@@ -168,8 +169,7 @@ export function environmentFacts(r: Pick<ResultFile, 'env'>): Map<string, string
     ['cpuModel', r.env.cpuModel],
     ['cores', String(r.env.cores)],
     ['nodeVersion', r.env.nodeVersion],
-    // Files from before the probe set its own V8 flags ran on V8's defaults.
-    ['nodeProbeV8Flags', r.env.nodeProbeV8Flags?.join(' ') || 'V8 defaults'],
+    ['nodeProbeV8Flags', nodeProbeV8FlagsText(r.env.nodeProbeV8Flags)],
     ['placements', placementsOf(r).join(', ')],
   ]);
   for (const id of placementsOf(r)) {

@@ -34,6 +34,7 @@
 import { findMechanism } from '../../bench/registry.js';
 import { NEAR_RESOLUTION_FACTOR, nearResolution, placementsOf, probeOverheadNs, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { mechanismLabel, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../../core/vocabulary.js';
+import { nodeProbeV8FlagsText } from '../../core/node-probe.js';
 import { backingSamples, busyPolls, hasLoss, MIN_DECISION_MEASURE_MS, MIN_DECISION_RUNS, podNeeds, requirementsFor, smokeBudget, unbackedPercentile } from '../findings.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
 import { rateSections } from './rate.js';
@@ -733,7 +734,7 @@ function envBlock(results: ResultFile): Array<[string, string]> {
     ['kernel', e.kernel],
     ['CPU', `${e.cpuModel}, ${e.cores} cores`],
     ['Node', e.nodeVersion],
-    ['Node probe V8 flags', e.nodeProbeV8Flags?.join(' ') || 'V8 defaults'],
+    ['Node probe V8 flags', nodeProbeV8FlagsText(e.nodeProbeV8Flags)],
     // The run's resolution: what each runtime's probe costs per round trip with no kernel in between.
     ...(e.probeOverhead ?? []).map((o): [string, string] => [
       `probe overhead (${o.runtime})`,
