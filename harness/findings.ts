@@ -1,8 +1,8 @@
 /**
  * What a results file says beyond its raw numbers, read the same way by the report, the
  * run summary and recommend: which cases lost messages, which mechanisms busy-poll, whether
- * the budgets were large enough to decide on, which percentiles enough samples back, and
- * what a mechanism needs in the pod spec. Pure.
+ * the budgets were large enough to decide on, which percentiles enough samples back, whether
+ * a case's independent runs agree, and what a mechanism needs in the pod spec. Pure.
  */
 import { requirementsOf, type Mechanism } from '../bench/mechanism.js';
 import { REQUIREMENT_INFO, type Requirement } from '../core/requirements.js';
@@ -60,6 +60,45 @@ export function backingSamples(c: Pick<CaseResult, 'samples' | 'runs'>): number 
   if (c.samples !== undefined) return c.samples;
   const ok = c.runs.filter((r) => r.status === 'ok');
   return ok.length > 0 && ok.every((r) => r.samples !== undefined) ? Math.min(...ok.map((r) => r.samples!)) : undefined;
+}
+
+/**
+ * A case's independent runs disagree when its worst run is at least this many times its best
+ * one (latency: the runs' own p50s; throughput: their msg/s). A case's latency pools every
+ * run's round trips (its msg/s is the runs' median), so a split like 0.27-0.43 µs in three runs and 0.95-0.97 µs in two
+ * (native spinning shm on a 2-vCPU VM, BENCHMARKS.md "Runs that disagree") reads as one
+ * ordinary p50. Twice: a gap large enough to change a decision, so the runs measured
+ * different situations (where the scheduler or the hypervisor put the two sides, a
+ * neighbour's load), not one situation with jitter.
+ */
+export const RUNS_DISAGREE_FACTOR = 2;
+
+export interface RunSpread {
+  /** ok runs compared. */
+  runs: number;
+  /** The best and the worst run's own number: ns (p50) for latency, msg/s for throughput. */
+  best: number;
+  worst: number;
+  /** worst / best for latency, best / worst for throughput: >= 1. */
+  factor: number;
+}
+
+/** The spread of a latency or throughput case's ok runs; undefined with fewer than two, or for other probes. */
+export function runSpread(c: Pick<CaseResult, 'probe' | 'runs'>): RunSpread | undefined {
+  const ok = c.runs.filter((r) => r.status === 'ok');
+  const values =
+    c.probe === 'latency' ? ok.map((r) => r.latencyNs?.p50) : c.probe === 'throughput' ? ok.map((r) => r.throughput?.msgsPerSec) : [];
+  const numbers = values.filter((v): v is number => v !== undefined && v > 0);
+  if (numbers.length < 2) return undefined;
+  const lo = Math.min(...numbers);
+  const hi = Math.max(...numbers);
+  return c.probe === 'latency' ? { runs: numbers.length, best: lo, worst: hi, factor: hi / lo } : { runs: numbers.length, best: hi, worst: lo, factor: hi / lo };
+}
+
+/** The spread when the runs disagree (factor >= RUNS_DISAGREE_FACTOR), else undefined. */
+export function runsDisagree(c: Pick<CaseResult, 'probe' | 'runs'>): RunSpread | undefined {
+  const s = runSpread(c);
+  return s && s.factor >= RUNS_DISAGREE_FACTOR ? s : undefined;
 }
 
 /** undefined when `samples` back the p-th percentile, else why not ("176 round trips; p99.9 needs 10,000"). */

@@ -11,7 +11,7 @@ import type { Mechanism } from '../../bench/mechanism.js';
 import { REQUIREMENT_INFO } from '../../core/requirements.js';
 import { placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
 import { mechanismLabel, type PlacementId, type RuntimeId } from '../../core/vocabulary.js';
-import { busyPolls, hasLoss, podNeeds, requirementsFor, smokeBudget } from '../findings.js';
+import { busyPolls, hasLoss, podNeeds, requirementsFor, runsDisagree, smokeBudget, type RunSpread } from '../findings.js';
 import { formatBytes, formatNs, formatRate, formatUs, sig3 } from '../report/format.js';
 import { rateVerdicts, type RateVerdict } from './rate.js';
 
@@ -73,6 +73,8 @@ export interface Choice {
   coresAtRate?: number;
   /** The latency probe shows both sides busy for most of each round trip: it polls. */
   busyPolls: boolean;
+  /** The case's independent runs disagree (findings.ts runsDisagree): its number is less certain than it reads. */
+  runsDisagree?: RunSpread;
   podNeeds: string[];
   podSpecYaml: string[];
   sysctlAdvice: string[];
@@ -373,6 +375,12 @@ function buildChoice(c: CaseResult, info: MechanismInfo | undefined, polls: bool
     if (choice.cpuUsPerByte !== undefined) parts.push(`${sig3(choice.cpuUsPerByte * 1e3)} ns CPU per byte`);
   }
   if (choice.coresAtRate !== undefined && rate !== undefined) parts.push(`≈ ${sig3(choice.coresAtRate)} cores at ${formatRate(rate)}`);
+  const split = runsDisagree(c);
+  if (split) {
+    choice.runsDisagree = split;
+    const f = c.probe === 'latency' ? (v: number) => `${formatNs(v)} p50` : formatRate;
+    parts.push(`its ${split.runs} runs disagree, ${f(split.best)} to ${f(split.worst)} (${sig3(split.factor)}x): re-run before choosing on this number`);
+  }
   // Pinned to separate cores a spin round trip takes microseconds; with both containers on
   // one core each side spins out its scheduler timeslice first (milliseconds).
   if (polls) parts.push('busy-polls: a full core per side while waiting, and each side needs its own core (Guaranteed QoS, static CPU manager): sharing one, a round trip waits out scheduler timeslices (ms)');

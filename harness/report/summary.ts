@@ -5,7 +5,7 @@
  */
 import { caseKey, placementsOf, type CaseResult, type ResultFile } from '../../core/results.js';
 import { mechanismLabel } from '../../core/vocabulary.js';
-import { hasLoss, smokeBudget } from '../findings.js';
+import { hasLoss, RUNS_DISAGREE_FACTOR, runsDisagree, smokeBudget } from '../findings.js';
 import { formatBytes, formatNs, formatRate } from './format.js';
 import { bestFirst } from './tables.js';
 
@@ -21,6 +21,8 @@ export function runSummary(results: ResultFile): string[] {
   const lines = [`${results.cases.length} cases on ${placementsOf(results).join(', ')}: ${count('ok')} ok, ${count('skipped')} skipped, ${count('failed')} failed`];
   const smoke = smokeBudget(results.config);
   if (smoke) lines.push(`smoke budget (${smoke}): do not decide on these numbers`);
+  const split = results.cases.filter((c) => c.status !== 'skipped' && runsDisagree(c) !== undefined).length;
+  if (split > 0) lines.push(`${split} case${split === 1 ? '' : 's'}: the runs disagree by ${RUNS_DISAGREE_FACTOR}x or more (marked ↕ in report.md): re-run before deciding on them`);
   const manyRuntimes = new Set(results.cases.filter((c) => c.status === 'ok').map((c) => c.runtime)).size > 1;
   const manyPlacements = placementsOf(results).length > 1;
   const label = (c: CaseResult): string => [mechanismLabel(c), ...(manyRuntimes ? [c.runtime] : []), ...(manyPlacements ? [c.placement] : [])].join('/');

@@ -35,11 +35,24 @@ import { findMechanism } from '../../bench/registry.js';
 import { NEAR_RESOLUTION_FACTOR, nearResolution, placementsOf, probeOverheadNs, type AppliedResources, type CaseResult, type ResultFile } from '../../core/results.js';
 import { mechanismLabel, type PlacementId, type ProbeKind, type RuntimeId, type Topology } from '../../core/vocabulary.js';
 import { nodeProbeV8FlagsText } from '../../core/node-probe.js';
-import { backingSamples, busyPolls, hasLoss, MIN_DECISION_MEASURE_MS, MIN_DECISION_RUNS, podNeeds, requirementsFor, smokeBudget, unbackedPercentile } from '../findings.js';
+import {
+  backingSamples,
+  busyPolls,
+  hasLoss,
+  MIN_DECISION_MEASURE_MS,
+  MIN_DECISION_RUNS,
+  podNeeds,
+  requirementsFor,
+  RUNS_DISAGREE_FACTOR,
+  runsDisagree,
+  smokeBudget,
+  unbackedPercentile,
+  type RunSpread,
+} from '../findings.js';
 import { formatBytes, formatBytesPerSec, formatNs, formatRate, formatUs, sig3 } from './format.js';
 import { rateSections } from './rate.js';
 
-export type CellFlag = 'unreliable' | 'nearResolution' | 'lossy' | 'failed' | 'skipped' | 'best';
+export type CellFlag = 'unreliable' | 'nearResolution' | 'runsDisagree' | 'lossy' | 'failed' | 'skipped' | 'best';
 
 export interface Cell {
   /** The text without markers. */
@@ -99,10 +112,11 @@ const STATUS_ORDER = { ok: 0, failed: 1, skipped: 2 } as const;
 const dash = '—';
 
 /** Markers in display text, explained by each table's footnotes. */
-const MARK: Partial<Record<CellFlag, string>> = { unreliable: '†', nearResolution: '≈', lossy: '✗', failed: '‼' };
+const MARK: Partial<Record<CellFlag, string>> = { unreliable: '†', nearResolution: '≈', runsDisagree: '↕', lossy: '✗', failed: '‼' };
 const FOOTNOTE: Partial<Record<CellFlag, string>> = {
   unreliable: '† too few round trips behind this percentile to read it as a number (p99 needs 1,000, p99.9 10,000: ten beyond it); indicative only.',
   nearResolution: `≈ the p50 is within ${NEAR_RESOLUTION_FACTOR}x of what the probe itself costs per round trip at this size (Environment: probe overhead): much of the number is the probe, not the mechanism.`,
+  runsDisagree: `↕ the independent runs disagree: the worst run's own number is ${RUNS_DISAGREE_FACTOR}x the best's or more (report.html's detail tables and report.csv give both), so this number pools runs that measured different situations (where the two sides ran, a neighbour's load). Re-run before deciding on it; --pin (sandbox) takes the scheduler's placement out.`,
   lossy: '✗ lost or corrupted messages: ranked after every clean mechanism (the detail tables and report.csv have the counts).',
   failed: '‼ some runs failed: the number covers the ok runs only (see Failed cases).',
 };
@@ -203,7 +217,8 @@ function sizesOf(cases: readonly CaseResult[]): number[] {
 
 /**
  * "2.61 µs / 8.78 µs": p50 / p99, marked when the p50 is near the probe's own cost (that
- * changes what the whole number means) or else when too few round trips back the p99.
+ * changes what the whole number means), else when the runs disagree (the number pools
+ * different situations), else when too few round trips back the p99.
  */
 function latencyCell(c: CaseResult | undefined, env: ResultFile['env']): Cell {
   if (!c || c.status === 'skipped') return { text: dash, flag: 'skipped', ...(c?.reason ? { note: c.reason } : {}) };
@@ -211,7 +226,19 @@ function latencyCell(c: CaseResult | undefined, env: ResultFile['env']): Cell {
   if (!l) return { text: 'failed', flag: 'failed', note: c.reason ?? 'no latency recorded' };
   const weak = unbackedPercentile(backingSamples(c), 99);
   const cell: Cell = { text: `${formatNs(l.p50)} / ${formatNs(l.p99)}`, value: l.p50 };
-  return withFlag(cell, c, nearMark(c, env) ?? (weak ? { flag: 'unreliable', note: `p99 from ${weak}` } : undefined));
+  return withFlag(cell, c, nearMark(c, env) ?? spreadMark(c) ?? (weak ? { flag: 'unreliable', note: `p99 from ${weak}` } : undefined));
+}
+
+/** "271 ns to 972 ns": a case's best and worst run, in its probe's unit. */
+function spreadText(c: CaseResult, s: RunSpread): string {
+  const f = c.probe === 'latency' ? formatNs : formatRate;
+  return `${f(s.best)} to ${f(s.worst)}`;
+}
+
+/** The runs-disagree flag (findings.ts runsDisagree), with the best and worst run. */
+function spreadMark(c: CaseResult): { flag: CellFlag; note: string } | undefined {
+  const s = runsDisagree(c);
+  return s ? { flag: 'runsDisagree', note: `its ${s.runs} runs range from ${spreadText(c, s)} (${sig3(s.factor)}x)` } : undefined;
 }
 
 /** The near-resolution flag of a latency case (core/results.ts nearResolution), with the overhead it is near. */
@@ -224,7 +251,7 @@ function throughputCell(c: CaseResult | undefined): Cell {
   if (!c || c.status === 'skipped') return { text: dash, flag: 'skipped', ...(c?.reason ? { note: c.reason } : {}) };
   const t = c.throughput;
   if (!t) return { text: 'failed', flag: 'failed', note: c.reason ?? 'no throughput recorded' };
-  return withFlag({ text: `${formatRate(t.msgsPerSec)} (${formatBytesPerSec(t.bytesPerSec)})`, value: t.msgsPerSec }, c, undefined);
+  return withFlag({ text: `${formatRate(t.msgsPerSec)} (${formatBytesPerSec(t.bytesPerSec)})`, value: t.msgsPerSec }, c, spreadMark(c));
 }
 
 /** "3.86 + 4.12 µs": client + server CPU per message. */
@@ -455,8 +482,12 @@ const LATENCY_NUMERIC = [true, false, true, true, true, true, true, false, true,
 const THROUGHPUT_HEADER = ['#', 'mechanism', 'msgs/s', 'bytes/s', 'CPU client /msg', 'CPU server /msg', 'integrity', 'runs ok', 'notes'];
 const THROUGHPUT_NUMERIC = [true, false, true, true, true, true, false, true, false];
 
-function runsText(c: CaseResult): string {
-  return c.runs.length === 0 ? dash : `${c.runs.filter((r) => r.status === 'ok').length}/${c.runs.length}`;
+/** "5/5", or "5/5: 271 ns to 972 ns" (marked) when the runs disagree. */
+function runsCell(c: CaseResult): Cell {
+  if (c.runs.length === 0) return word(dash);
+  const text = `${c.runs.filter((r) => r.status === 'ok').length}/${c.runs.length}`;
+  const s = runsDisagree(c);
+  return s ? { text: `${text}: ${spreadText(c, s)}`, flag: 'runsDisagree', note: `best and worst run (${sig3(s.factor)}x)` } : word(text);
 }
 
 function noteText(c: CaseResult): string {
@@ -477,7 +508,7 @@ function detailTail(c: CaseResult): Cell[] {
     numberCell(c.cpu?.clientUsPerMsg, formatUs),
     numberCell(c.cpu?.serverUsPerMsg, formatUs),
     { text: integrityText(c), ...(hasLoss(c) ? { flag: 'lossy' as const } : {}) },
-    word(runsText(c)),
+    runsCell(c),
     { text: noteText(c), ...(c.status !== 'ok' ? { flag: c.status } : {}) },
   ];
 }
@@ -485,12 +516,12 @@ function detailTail(c: CaseResult): Cell[] {
 function latencyDetail(rank: string, c: CaseResult, label: string, env: ResultFile['env']): Cell[] {
   const l = c.latencyNs;
   const p50 = numberCell(l?.p50, formatNs);
-  return [word(rank), word(label), { ...p50, ...nearMark(c, env) }, percentileCell(c, l?.p99, 99), percentileCell(c, l?.p999, 99.9), ...detailTail(c)];
+  return [word(rank), word(label), { ...p50, ...(nearMark(c, env) ?? spreadMark(c)) }, percentileCell(c, l?.p99, 99), percentileCell(c, l?.p999, 99.9), ...detailTail(c)];
 }
 
 function throughputDetail(rank: string, c: CaseResult, label: string): Cell[] {
   const t = c.throughput;
-  return [word(rank), word(label), numberCell(t?.msgsPerSec, formatRate), numberCell(t?.bytesPerSec, formatBytesPerSec), ...detailTail(c)];
+  return [word(rank), word(label), { ...numberCell(t?.msgsPerSec, formatRate), ...spreadMark(c) }, numberCell(t?.bytesPerSec, formatBytesPerSec), ...detailTail(c)];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -798,6 +829,17 @@ function highlights(answer: Section | undefined): string[] {
   });
 }
 
+/** "3 of 91 cases ...": how many cases' runs disagree (↕), or undefined when none do. */
+function disagreeingRuns(results: ResultFile): string | undefined {
+  const compared = results.cases.filter((c) => c.status !== 'skipped' && (c.probe === 'latency' || c.probe === 'throughput') && c.runs.filter((r) => r.status === 'ok').length >= 2);
+  const split = compared.filter((c) => runsDisagree(c) !== undefined);
+  if (split.length === 0) return undefined;
+  return (
+    `${split.length} of ${plural(compared.length, 'case')} with two or more runs: the runs disagree by ${RUNS_DISAGREE_FACTOR}x or more (↕), ` +
+    'so those numbers pool runs that measured different situations: re-run them before deciding.'
+  );
+}
+
 /** The whole report as data. */
 export function buildReportModel(results: ResultFile): ReportModel {
   const count = (s: string): number => results.cases.filter((c) => c.status === s).length;
@@ -809,6 +851,8 @@ export function buildReportModel(results: ResultFile): ReportModel {
       `${count('ok')} ok, ${count('skipped')} cannot run here, ${count('failed')} failed. ` +
       `${cfg.runs} independent runs per case, ${cfg.measureMs} ms measured each; numbers are over all runs, CPU is both sides' CPU time per message.`,
   ];
+  const spread = disagreeingRuns(results);
+  if (spread) summary.push(spread);
   const primary = primaryRuntime(results);
   const answer = answerSection(results, { runtime: primary, placement: placements[0]! }, runtimes.length);
   const sections: Section[] = answer ? [answer] : [];
