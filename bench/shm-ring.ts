@@ -17,7 +17,8 @@
  * two lines, and each line is a transfer between the cores on the critical path: measured,
  * aligned 64-byte round trips took 0.84-0.86 µs against 1.11-1.40 µs (BENCHMARKS.md, "The
  * small-frame path"). Shared-memory queues built for latency align their records the same way (Aeron's
- * log buffers align frames to 32 bytes). Layout version 2; version 1 packed frames back to back.
+ * log buffers align frames to 32 bytes). Layout version 3: version 2 had one "asleep" flag value
+ * for both things a side may wait for (see WAITING_FOR), version 1 packed frames back to back.
  *
  * Memory ordering: the producer copies bytes into the ring and then publishes the new head
  * with Atomics.store; the consumer reads the head with Atomics.load before copying out, and
@@ -76,7 +77,7 @@ export const LAYOUT = {
 } as const;
 
 export const SHM_MAGIC = 0x4d485350; // 'PSHM' little-endian
-export const SHM_LAYOUT_VERSION = 2;
+export const SHM_LAYOUT_VERSION = 3;
 /** Frames start at a multiple of this many bytes into the ring: one cache line. */
 export const RECORD_ALIGN = 64;
 const ALIGN_MASK = RECORD_ALIGN - 1;
@@ -330,9 +331,21 @@ export class FrameReceiver {
 }
 
 /**
+ * What a sleeping side waits for, as the value it puts in its sleeping flag: the peer's
+ * bytes (its head to move) or room in its own ring (the peer's tail to move). A side that
+ * made one wakes its peer only when the peer waits for that one. (Layout version 2 had one
+ * "asleep" value, so a server taking a request woke the client waiting for the answer
+ * before there was one: a system call on the server's path to its answer, and a client
+ * that woke early - in time for a fast echo, so the round trip hid its own wake-up - or
+ * woke for nothing and slept again.)
+ */
+export const WAITING_FOR = { data: 1, room: 3 } as const;
+export type WaitingFor = (typeof WAITING_FOR)[keyof typeof WAITING_FOR];
+
+/**
  * How a side waits for its peer, and how it wakes a peer that waits. Each side blocks on
- * one thing at a time (data to read, or space to write), so one wake-up per side suffices:
- * a woken side re-checks what it was waiting for and sleeps again if it was not that.
+ * one thing at a time (data to read, or room to write), so one flag per side suffices; its
+ * value says which of the two.
  */
 export interface WakeUp {
   /**
@@ -340,8 +353,8 @@ export interface WakeUp {
    * it (spurious wake-ups are absorbed here, so `false` always means a whole slice of time).
    */
   wait(until: Readiness, sliceMs: number): boolean;
-  /** Called after publishing progress (a head or tail moved): wake the peer if it sleeps. */
-  wakePeer(): void;
+  /** Called after publishing progress - `made` data (our head moved) or room (our tail moved): wake the peer if it sleeps waiting for that. */
+  wakePeer(made: WaitingFor): void;
   /** Both sides' lost wake-ups so far (SleepingWakeUp over a futex); undefined when none can be lost. */
   lostWakeups?(): number | undefined;
 }
@@ -354,6 +367,7 @@ export interface WakeUp {
  */
 export interface Readiness {
   ready(): boolean;
+  readonly waitingFor: WaitingFor;
 }
 
 /** ready() calls between clock reads while spinning (~10 µs of polling; a clock read costs ~50 ns). */
@@ -386,7 +400,7 @@ class SpinWakeUp implements WakeUp {
     }
   }
 
-  wakePeer(): void {}
+  wakePeer(_made: WaitingFor): void {}
 }
 
 /** The kernel primitive behind a sleeping wake-up: a futex word or a semaphore. */
@@ -421,19 +435,20 @@ export interface Sleeper {
  */
 export const SLEEP_SLICE_MS = 1;
 
-/** The sleeping flag: 0 awake, 1 asleep (the waiter's), 2 a wake-up under way (the waker's). */
-const ASLEEP = 1;
+/** The sleeping flag: 0 awake, WAITING_FOR.data or .room asleep (the waiter's), 2 a wake-up under way (the waker's). */
 const WAKING = 2;
 
 /**
  * Sleep in the kernel, wake the peer only when it may be asleep.
  *
- * Protocol (a Dekker-style handshake on two words; all Atomics are sequentially consistent):
- *   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
- *   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
- * Either the notifier's CAS comes after the waiter's store and it sees 1 and wakes, or
+ * Protocol (a Dekker-style handshake on two words; all Atomics are sequentially consistent),
+ * with K the thing waited for (WAITING_FOR.data or .room):
+ *   waiter:   armed = arm(); store mySleeping=K; if ready() -> done; else sleep(armed)
+ *   notifier: publish head (K = data) or tail (K = room);  if cas(peerSleeping, K -> 2): wake(); cas(peerSleeping, 2 -> 0)
+ * Either the notifier's CAS comes after the waiter's store and it sees K and wakes, or
  * it comes before, and then the notifier's publish also precedes the waiter's ready() check,
- * which sees the progress and does not sleep. The remaining gap - the notifier wakes
+ * which sees the progress and does not sleep. Progress of the other kind leaves the flag
+ * alone: it is not what the waiter waits for. The remaining gap - the notifier wakes
  * between the waiter's check and its sleep - is closed by the primitive: a futex waiter
  * passes the sequence word it read in arm(), the waker bumps that word before FUTEX_WAKE,
  * so FUTEX_WAIT returns at once (EAGAIN) instead of sleeping through it; a semaphore keeps
@@ -443,11 +458,11 @@ const WAKING = 2;
  *
  * arm() BEFORE the store is what makes the futex form correct: a notifier whose exchange
  * takes the flag bumps the word after the waiter read it, so the waiter cannot sleep
- * through that wake. In the other order (store, then arm) a notifier of an earlier,
- * unrelated progress - the peer's tail moved while this side waits for data - could take
- * the fresh flag and bump the word between the store and the read: the waiter armed with
- * the bumped value, found nothing to read and slept with its flag down, and the wake-up
- * for the data it waited for was skipped (test/shm-wakeup-race.test.ts replays it).
+ * through that wake. In the other order (store, then arm) a notifier of an earlier
+ * progress could take the fresh flag and bump the word between the store and the read: the
+ * waiter armed with the bumped value, found nothing to read and slept with its flag down,
+ * and the wake-up for the data it waited for was skipped (test/shm-wakeup-race.test.ts
+ * replays it; with layout version 2 the unrelated progress of the peer's tail did this).
  *
  * No spinning before sleeping: these variants are there to measure the kernel's wake-up
  * (the cost every blocking mechanism pays); polling first would blur them into `spin`.
@@ -466,7 +481,7 @@ export class SleepingWakeUp implements WakeUp {
     for (;;) {
       // Arm first, then announce (see above).
       const armed = this.sleeper.arm();
-      Atomics.store(ctl, words.mySleeping, ASLEEP);
+      Atomics.store(ctl, words.mySleeping, until.waitingFor);
       if (until.ready()) break;
       // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
       const leftMs = Math.ceil(deadline - sliceClockMs());
@@ -506,15 +521,16 @@ export class SleepingWakeUp implements WakeUp {
     return !bumped.call(this.sleeper, armed);
   }
 
-  wakePeer(): void {
-    // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
+  wakePeer(made: WaitingFor): void {
+    // The plain load keeps the common case (peer busy, or waiting for the other thing) free
+    // of a locked RMW.
     const { ctl } = this;
     const word = this.words.peerSleeping;
-    if (Atomics.load(ctl, word) !== ASLEEP) return;
+    if (Atomics.load(ctl, word) !== made) return;
     // Take the flag (one wake per sleep), marked as a wake-up under way until it is done, so
     // a peer whose timer ends meanwhile tells a late wake-up from a lost one; a peer that
     // raised its flag again meanwhile (a new sleep) keeps the last CAS from clearing it.
-    if (Atomics.compareExchange(ctl, word, ASLEEP, WAKING) !== ASLEEP) return;
+    if (Atomics.compareExchange(ctl, word, made, WAKING) !== made) return;
     this.sleeper.wake();
     Atomics.compareExchange(ctl, word, WAKING, 0);
   }
@@ -545,6 +561,8 @@ function hasClosed(ctl: Int32Array, closedBit: number): boolean {
 
 /** Bytes to read, or the peer closed. */
 class CanRead implements Readiness {
+  readonly waitingFor = WAITING_FOR.data;
+
   constructor(
     private readonly rx: RingReader,
     private readonly ctl: Int32Array,
@@ -558,6 +576,8 @@ class CanRead implements Readiness {
 
 /** Room to write, or the peer closed. */
 class CanWrite implements Readiness {
+  readonly waitingFor = WAITING_FOR.room;
+
   constructor(
     private readonly tx: RingWriter,
     private readonly ctl: Int32Array,
@@ -636,14 +656,14 @@ export class ShmChannel implements Channel {
     // The whole frame fits (the common case below the ring size).
     this.tx.startFrame();
     let off = this.tx.write(frame, 0);
-    if (off > 0) this.o.wake.wakePeer();
+    if (off > 0) this.o.wake.wakePeer(WAITING_FOR.data);
     if (off === frame.length) return;
     // A frame larger than the free space: write on as the peer makes room, still in place.
     while (!this.peerClosed() && this.o.wake.wait(this.canWrite, BLOCK_SLICE_MS)) {
       const n = this.tx.write(frame, off);
       if (n > 0) {
         off += n;
-        this.o.wake.wakePeer();
+        this.o.wake.wakePeer(WAITING_FOR.data);
         if (off === frame.length) return;
       }
     }
@@ -657,7 +677,7 @@ export class ShmChannel implements Channel {
       const n = this.tx.write(frame, off);
       if (n > 0) {
         off += n;
-        this.o.wake.wakePeer();
+        this.o.wake.wakePeer(WAITING_FOR.data);
       }
       if (off === frame.length) return true;
       if (this.peerClosed()) throw new Error(`${this.o.label}: the peer closed the channel while ${frame.length - off} bytes were still to send`);
@@ -667,11 +687,11 @@ export class ShmChannel implements Channel {
     if (done instanceof Promise) return done.then(() => undefined);
   }
 
-  /** Take what the ring holds; a whole frame when it completes one. Wakes a producer waiting for space. */
+  /** Take what the ring holds; a whole frame when it completes one. Wakes a producer waiting for room. */
   private pull(): Uint8Array | undefined {
     const before = this.rx.position;
     const frame = this.receiver.pump();
-    if (this.rx.position !== before) this.o.wake.wakePeer();
+    if (this.rx.position !== before) this.o.wake.wakePeer(WAITING_FOR.room);
     return frame;
   }
 
@@ -755,7 +775,9 @@ export class ShmChannel implements Channel {
     // Tell a waiting peer at once rather than after its silence timeout.
     Atomics.or(this.ctl, LAYOUT.closed, CLOSED_BIT[this.o.role]);
     try {
-      this.o.wake.wakePeer();
+      // Whatever the peer waits for, the closed bit is the answer.
+      this.o.wake.wakePeer(WAITING_FOR.data);
+      this.o.wake.wakePeer(WAITING_FOR.room);
     } catch {
       /* the peer closed first and removed its semaphore: nobody left to wake */
     }

@@ -13,6 +13,9 @@
  * its timeout. With the old order (announce "asleep", then arm) the injection at arm()
  * let the server take the fresh flag and bump the word before the client read it: the
  * client slept armed with the bumped value and its flag down, and the answer never woke it.
+ * Since ring layout version 3 the flag says what its side waits for, and the server's taking
+ * of the request (room, not data) leaves it alone (test/shm-wake-reason.test.ts), so that
+ * path is closed twice; the replay still holds the answer's wake-up to every point.
  *
  * The native ring gets the same replay (test/native/ring_replay.cc, built as
  * podipc_ring_replay next to the probe), and real pairs of both probes over futex rings
@@ -108,10 +111,11 @@ function replay(inject: Point): Replay {
             serverActs(checks++ === 0 ? 'first check' : 'last check');
             return until.ready();
           },
+          waitingFor: until.waitingFor,
         },
         sliceMs,
       ),
-    wakePeer: () => inner.wakePeer(),
+    wakePeer: (made) => inner.wakePeer(made),
     lostWakeups: () => inner.lostWakeups(),
   };
   const client = new ShmChannel({ role: 'client', segment: seg, wake: clientWake, silenceMs: 1000, label: 'client', release: () => {} });
@@ -175,12 +179,12 @@ test('a sleep that its timer ends before the peer looked at the flag is late, no
 const RING_REPLAY = join(NATIVE_PROBE, '..', 'podipc_ring_replay');
 
 test('the native ring: the answer wakes the sleeping side wherever the unrelated progress lands, and a lost bump is counted', () => {
-  const cases = new Map<string, { answered: boolean; sleeps: number; timedOut: number; lostWakeups: number; error: string }>(
+  const cases = new Map<string, { answered: boolean; sleeps: number; timedOut: number; lostWakeups: number; earlyWakes: number; error: string }>(
     execFileSync(RING_REPLAY, { encoding: 'utf8' })
       .trim()
       .split('\n')
       .map((l) => {
-        const c = JSON.parse(l) as { case: string; answered: boolean; sleeps: number; timedOut: number; lostWakeups: number; error: string };
+        const c = JSON.parse(l) as { case: string; answered: boolean; sleeps: number; timedOut: number; lostWakeups: number; earlyWakes: number; error: string };
         return [c.case, c];
       }),
   );
@@ -191,6 +195,9 @@ test('the native ring: the answer wakes the sleeping side wherever the unrelated
     assert.ok(c.answered && c.sleeps > 0, `injected at ${at}: the client slept for its answer and got it`);
     assert.equal(c.timedOut, 0, `injected at ${at}: ${c.timedOut} of ${c.sleeps} sleeps were never woken: the answer's wake-up was lost`);
     assert.equal(c.lostWakeups, 0, `injected at ${at}: the channel counted a lost wake-up`);
+    // Taking the request while the client sleeps for its answer frees room, which it does not
+    // wait for (layout version 3): no wake-up before the answer.
+    assert.equal(c.earlyWakes, 0, `injected at ${at}: the server woke the client ${c.earlyWakes} times before it answered`);
   }
   const lost = cases.get('lost-bump');
   assert.ok(lost?.answered, 'the lost-bump case ran');

@@ -4,12 +4,14 @@
 // it and reads its JSON lines).
 //
 // The client sends a request and waits for the answer; the server's taking of the request
-// (its tail moves: progress the client is NOT waiting for, which wakes it if it looks
-// asleep) lands at the client's arm() or at its sleep, and only then does the answer come,
-// while the client sleeps. The futex is modelled by its contract: FUTEX_WAIT(word, armed)
-// returns at once when the word is no longer `armed`, else sleeps until a FUTEX_WAKE on the
-// word or its timeout. Printed per case: whether the answer came, the client's sleeps, how
-// many of them only their timer ended, and the channel's LostWakeups().
+// (its tail moves: progress the client is NOT waiting for; layout version 2 woke it anyway
+// when it looked asleep) lands at the client's arm() or at its sleep, and only then does
+// the answer come, while the client sleeps. The futex is modelled by its contract:
+// FUTEX_WAIT(word, armed) returns at once when the word is no longer `armed`, else sleeps
+// until a FUTEX_WAKE on the word or its timeout. Printed per case: whether the answer came,
+// the client's sleeps, how many of them only their timer ended, the channel's
+// LostWakeups(), and how many of the server's wake-ups came before its answer (none: the
+// client waits for the answer, not for room).
 //
 // "lost-bump" is the counter's own check: the server takes the client's flag but its bump
 // and wake never happen, so the one sleep ends by its timer with the answer there - the
@@ -36,7 +38,8 @@ struct Model {
   int32_t* ctl = nullptr;
   bool clientAsleep = false;
   bool woken = false;
-  int sleeps = 0, timedOut = 0;
+  int sleeps = 0, timedOut = 0, earlyWakes = 0;
+  bool answerSent = false;
   bool dropServerWakes = false;
   std::function<void(Point)> hook;
 };
@@ -63,6 +66,7 @@ class ModelFutex : public Sleeper {
     return true;
   }
   void Wake() override {
+    if (!client_ && !m_->answerSent) m_->earlyWakes++;
     if (!client_ && m_->dropServerWakes) return;
     __atomic_fetch_add(m_->ctl + peerSeq_, 1, __ATOMIC_SEQ_CST);
     if (peerSeq_ == kClientSeq && m_->clientAsleep) m_->woken = true;
@@ -99,6 +103,7 @@ void Replay(const char* name, Point inject, bool dropServerWakes) {
       }
       if (p == Point::kSleep && taken && !answered) {
         answered = true;
+        m.answerSent = true;
         server.Send(request.data(), request.size());
       }
     };
@@ -107,8 +112,8 @@ void Replay(const char* name, Point inject, bool dropServerWakes) {
     if (!echo) error = "the client got no answer";
     else if (!CheckFrame(echo.data, echo.bytes).ok) error = "the answer is corrupt";
     std::optional<uint64_t> lost = client.LostWakeups();
-    std::printf("{\"case\":\"%s\",\"answered\":%s,\"sleeps\":%d,\"timedOut\":%d,\"lostWakeups\":%lld,\"error\":\"%s\"}\n", name,
-                echo ? "true" : "false", m.sleeps, m.timedOut, lost ? static_cast<long long>(*lost) : -1LL, error.c_str());
+    std::printf("{\"case\":\"%s\",\"answered\":%s,\"sleeps\":%d,\"timedOut\":%d,\"lostWakeups\":%lld,\"earlyWakes\":%d,\"error\":\"%s\"}\n", name,
+                echo ? "true" : "false", m.sleeps, m.timedOut, lost ? static_cast<long long>(*lost) : -1LL, m.earlyWakes, error.c_str());
     client.Close();
     server.Close();
   }

@@ -22,9 +22,10 @@ constexpr int kSpinPollsPerClockRead = 1024;
 // The safety net under the wake-up protocol: no sleep lasts longer than this, and one that
 // its timer ended with the ring ready is counted (LostWakeups), never silently absorbed.
 constexpr int64_t kSleepSliceNs = 1000 * 1000;
-// The sleeping flag: 0 awake, 1 asleep (the waiter's store), 2 a wake-up under way (the
-// waker's, from taking the flag until its wake-up call returned).
-constexpr int32_t kAsleep = 1, kWaking = 2;
+// The sleeping flag: 0 awake, kWaitingForData or kWaitingForRoom asleep (the waiter's store,
+// saying what it waits for), 2 a wake-up under way (the waker's, from taking the flag until
+// its wake-up call returned).
+constexpr int32_t kWaking = 2;
 
 inline int32_t Load(const int32_t* ctl, int word) { return __atomic_load_n(ctl + word, __ATOMIC_SEQ_CST); }
 inline void Store(int32_t* ctl, int word, int32_t v) { __atomic_store_n(ctl + word, v, __ATOMIC_SEQ_CST); }
@@ -130,7 +131,7 @@ bool ShmChannel::CanWrite() const {
 }
 
 template <typename Ready>
-bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
+bool ShmChannel::Wait(Ready ready, int32_t waitingFor, int64_t sliceNs) {
   if (!sleeper_) {
     // Busy polling: no system call on either path, lowest latency, a whole core burnt per
     // waiting side (CPU per message shows it). No pause instruction, as on the Node side.
@@ -150,7 +151,7 @@ bool ShmChannel::Wait(Ready ready, int64_t sliceNs) {
     // Arm first, then announce: the order that keeps a wake-up from being lost (the top of
     // shm_ring.h).
     int32_t armed = sleeper_->Arm();
-    Store(ctl_, mySleeping_, kAsleep);
+    Store(ctl_, mySleeping_, waitingFor);
     if (ready()) break;
     int64_t left = deadline - NowNs();
     if (left <= 0) {
@@ -190,13 +191,14 @@ bool ShmChannel::WakeupLost(int32_t armed) {
   return !sleeper_->Bumped(armed);
 }
 
-void ShmChannel::WakePeer() {
-  // The plain load keeps the common case (peer busy, not asleep) free of a locked RMW.
-  if (!sleeper_ || Load(ctl_, peerSleeping_) != kAsleep) return;
+void ShmChannel::WakePeer(int32_t made) {
+  // The plain load keeps the common case (peer busy, or waiting for the other thing) free of
+  // a locked RMW.
+  if (!sleeper_ || Load(ctl_, peerSleeping_) != made) return;
   // Take the flag (one wake per sleep) and mark the wake-up under way until it is done, so
   // that a peer whose timer ends meanwhile can tell a late wake-up from a lost one; the
   // peer raising its flag again (a new sleep) keeps the final exchange from clearing it.
-  int32_t asleep = kAsleep;
+  int32_t asleep = made;
   if (!__atomic_compare_exchange_n(ctl_ + peerSleeping_, &asleep, kWaking, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
   sleeper_->Wake();
   int32_t waking = kWaking;
@@ -271,7 +273,7 @@ const uint8_t* ShmChannel::Pull() {
   if (tail_ != before) {
     // The bytes are copied out before the producer may overwrite them.
     Store(ctl_, rxTailWord_, static_cast<int32_t>(tail_));
-    WakePeer();
+    WakePeer(kWaitingForRoom);
   }
   return done;
 }
@@ -281,7 +283,7 @@ void ShmChannel::Send(const uint8_t* frame, size_t bytes) {
   uint32_t n = static_cast<uint32_t>(bytes);
   pad_ = (0u - head_) & (kRecordAlign - 1);
   uint32_t off = WriteSome(frame, n);
-  if (off > 0) WakePeer();
+  if (off > 0) WakePeer(kWaitingForData);
   if (off == n) return;
   int64_t lastProgress = NowNs();
   for (;;) {
@@ -293,11 +295,11 @@ void ShmChannel::Send(const uint8_t* frame, size_t bytes) {
       throw std::runtime_error(label_ + ": waited " + std::to_string(silenceMs_) +
                                " ms for the peer to make room in the ring (it stopped reading)");
     }
-    Wait([this] { return CanWrite(); }, left);
+    Wait([this] { return CanWrite(); }, kWaitingForRoom, left);
     uint32_t k = WriteSome(frame + off, n - off);
     if (k > 0) {
       off += k;
-      WakePeer();
+      WakePeer(kWaitingForData);
       if (off == n) return;
       lastProgress = NowNs();
     }
@@ -313,7 +315,7 @@ FrameView ShmChannel::Recv(int64_t timeoutMs) {
   for (;;) {
     int64_t left = lastProgress + timeoutMs * 1000000LL - NowNs();
     if (left <= 0) return FrameView{nullptr, 0};
-    Wait([this] { return CanRead(); }, left);
+    Wait([this] { return CanRead(); }, kWaitingForData, left);
     f = Pull();
     if (f) return FrameView{f, need_};
     if (PeerClosed() && static_cast<uint32_t>(Load(ctl_, rxHeadWord_)) == tail_) {
@@ -333,7 +335,9 @@ void ShmChannel::Close() {
   // Tell a waiting peer at once rather than after its silence timeout.
   __atomic_fetch_or(ctl_ + kClosed, myClosedBit_, __ATOMIC_SEQ_CST);
   try {
-    WakePeer();
+    // Whatever the peer waits for, the closed bit is the answer.
+    WakePeer(kWaitingForData);
+    WakePeer(kWaitingForRoom);
   } catch (...) {
     // The peer closed first and removed its semaphore: nobody left to wake.
   }

@@ -2,7 +2,7 @@
 // of bench/shm-ring.ts: a control block of Int32 words, then two single-producer single-
 // consumer byte rings (client->server, server->client). Words (each side writes only its own
 // cache lines):
-//    0 magic 'PSHM'  1 layout version 2  2 ringBytes  3 closed bits (1 server, 2 client)
+//    0 magic 'PSHM'  1 layout version 3  2 ringBytes  3 closed bits (1 server, 2 client)
 //   16 c2sHead  32 c2sTail  48 s2cHead  64 s2cTail
 //   80 serverSleeping  81 serverSeq  82 serverLostWakeups
 //   96 clientSleeping  97 clientSeq  98 clientLostWakeups
@@ -17,22 +17,25 @@
 // also what the sleeping handshake below needs (a store then a load of another word).
 //
 // Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per
-// waiting side); futex and sem sleep in the kernel after announcing it:
-//   waiter:   armed = arm(); store mySleeping=1; if ready() -> done; else sleep(armed)
-//   notifier: publish head/tail;  if cas(peerSleeping, 1 -> 2): wake(); cas(peerSleeping, 2 -> 0)
-// Either the notifier's CAS follows the waiter's store and sees 1, or it precedes it and
-// the waiter's ready() sees the progress. A wake between the waiter's check and its
+// waiting side); futex and sem sleep in the kernel after announcing it, with K what the
+// waiter waits for (kWaitingForData: the peer's head to move; kWaitingForRoom: its tail):
+//   waiter:   armed = arm(); store mySleeping=K; if ready() -> done; else sleep(armed)
+//   notifier: publish head (K = data) or tail (K = room);  if cas(peerSleeping, K -> 2): wake(); cas(peerSleeping, 2 -> 0)
+// Either the notifier's CAS follows the waiter's store and sees K, or it precedes it and
+// the waiter's ready() sees the progress. Progress of the other kind leaves the flag alone,
+// so a server taking a request does not wake the client that waits for the answer (layout
+// version 2 had one "asleep" value: that wake-up came before the answer, a system call on
+// the server's way to it). A wake between the waiter's check and its
 // sleep is caught by the primitive: the futex waiter passes the sequence word it read in
 // arm() and the waker bumps that word before FUTEX_WAKE; a semaphore keeps the post as a
 // count. No spinning before sleeping: these variants measure the kernel's wake-up.
 //
-// arm() comes BEFORE the store, and that order is the whole point: a notifier whose
-// exchange takes the flag must bump the sequence word after the waiter read it. The other
-// order (store, then arm) loses wake-ups: the notifier of an earlier, unrelated progress
-// (the tail moved while the waiter waits for data) exchanges the fresh flag to 0 and bumps
-// the word between the waiter's store and its read; the waiter arms with the bumped value,
-// finds nothing to read, and sleeps with its flag down, so the wake-up for the data it
-// waits for is skipped. (Runs stalled until their silence timeout, about 1 in 40 on
+// arm() comes BEFORE the store: a notifier whose exchange takes the flag must bump the
+// sequence word after the waiter read it. The other order (store, then arm) lost wake-ups
+// in layout version 2: the notifier of an earlier, unrelated progress (the tail moved while
+// the waiter waits for data) exchanged the fresh flag to 0 and bumped the word between the
+// waiter's store and its read; the waiter armed with the bumped value, found nothing to
+// read, and slept with its flag down, so the wake-up for the data it waited for was skipped. (Runs stalled until their silence timeout, about 1 in 40 on
 // 2026-12-02; test/shm-wakeup-race.test.ts replays that interleaving step by step.)
 //
 // Every sleep is also capped at kSleepSliceNs (1 ms) as a safety net, and a futex sleep that
@@ -67,7 +70,10 @@ constexpr int kClientSleeping = 6 * kLineWords, kClientSeq = 6 * kLineWords + 1;
 // Lost wake-ups (see the top), each written by its own side only.
 constexpr int kServerLostWakeups = 5 * kLineWords + 2, kClientLostWakeups = 6 * kLineWords + 2;
 constexpr uint32_t kShmMagic = 0x4d485350;  // 'PSHM' little-endian
-constexpr int32_t kLayoutVersion = 2;
+constexpr int32_t kLayoutVersion = 3;
+// What a sleeping side waits for, as the value of its sleeping flag (bench/shm-ring.ts
+// WAITING_FOR); 2 is a wake-up under way.
+constexpr int32_t kWaitingForData = 1, kWaitingForRoom = 3;
 // Every frame starts on a cache line of its ring (bench/shm-ring.ts RECORD_ALIGN, and why):
 // the writer skips to the next multiple of kRecordAlign before a frame's first byte, the
 // reader skips the same gap between frames once the next frame's bytes are there.
@@ -120,10 +126,13 @@ class ShmChannel : public Channel {
   bool PeerClosed() const;
   bool CanRead() const;
   bool CanWrite() const;
-  // Wait until ready() or sliceNs passed; true when ready.
+  // Wait until ready() or sliceNs passed; true when ready. `waitingFor`: kWaitingForData or
+  // kWaitingForRoom, what ready() checks.
   template <typename Ready>
-  bool Wait(Ready ready, int64_t sliceNs);
-  void WakePeer();
+  bool Wait(Ready ready, int32_t waitingFor, int64_t sliceNs);
+  // After publishing progress - `made` data (head) or room (tail): wake the peer if it sleeps
+  // waiting for that.
+  void WakePeer(int32_t made);
   // After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way?
   bool WakeupLost(int32_t armed);
   // Copy what the ring holds into the frame buffer; a whole frame when it completes one.
