@@ -70,6 +70,17 @@ test('settling ends at its cap on a channel that is still getting faster', async
   assert.ok(ch.answered > 0 && ch.answered < 100_000, `${ch.answered} round trips with a 100 ms cap`);
 });
 
+test('the cap holds when a window lasts its minimum round trips, not its nominal time', async () => {
+  // 256 KiB messages: a window is at least 16 round trips (SETTLE_WINDOW_BYTES / 256 KiB).
+  // At 5 ms a round trip, still getting faster, the first window takes ~80 ms against its
+  // nominal 4 ms; a second would end near 160 ms, past a 120 ms cap, so settling stops after
+  // one. Judged by the nominal 8 ms it ran the second window and overran the cap.
+  const ch = costedEcho((n) => 5e6 * 0.97 ** n);
+  const roundTrips = await settle(ch, new RoundTrips(256 * 1024, false), { ...settings, messageBytes: 256 * 1024 }, 120);
+  assert.equal(roundTrips, 16);
+  assert.equal(ch.answered, 16);
+});
+
 test('a malformed PODIPC_SETTLE_CAP_MS stops the probe at start with the fix, not a warm-up without a cap', () => {
   const entry = new URL('../bench/entrypoint.js', import.meta.url).pathname;
   const r = spawnSync(process.execPath, [entry, '--calibrate', '64'], { encoding: 'utf8', env: { ...process.env, PODIPC_SETTLE_CAP_MS: 'soon' } });
