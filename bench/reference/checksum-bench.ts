@@ -5,7 +5,8 @@
  * computes over what it got), per frame size, what a sender's stamp costs (DataFrame.stamp:
  * the seq and a checksum from tables), next to the JavaScript slicing-by-8 alone, the addon's
  * CRC-32C alone, zlib's CRC-32 (what frame version 1 used) and a plain copy of the same bytes (TypedArray#set, the memcpy
- * every mechanism pays at least once).
+ * every mechanism pays at least once; and up to SMALL_COPY_BYTES, copyWords, a word at a time,
+ * as the shared-memory ring's reader copies a small frame out of the ring).
  *
  * tinybench is the timing loop here, and it fits: each task iteration runs a batch of calls
  * over 256 KiB of bytes in all (4096 calls of 64 B, one of 1 MiB), so tinybench's
@@ -22,6 +23,7 @@ import { crc32cUpdateJs, NATIVE_MIN_BYTES, checksumImplementation } from '../che
 import { allocFrame, DataFrame, frameChecksum, stampFrame } from '../frame.js';
 import { FrameKind } from '../../core/frame-format.js';
 import { native, nativeAvailable } from '../native/index.js';
+import { copyWords, SMALL_COPY_BYTES, wordsOf } from '../bytes.js';
 
 const SIZES = [32, 64, 128, 256, 384, 512, 768, 1024, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024];
 
@@ -34,6 +36,7 @@ interface Row {
   nativeNs: number | undefined;
   zlibCrc32Ns: number | undefined;
   copyNs: number;
+  copyWordsNs: number | undefined;
 }
 
 async function main(): Promise<void> {
@@ -61,23 +64,28 @@ async function main(): Promise<void> {
     if (addon) task('native', () => (sink ^= addon.crc32cUpdate(crc32cUpdateJs(-1, frame, 0, 16), frame, 20, frameBytes)));
     if (zlibCrc32) task('zlib', () => (sink ^= zlibCrc32(frame)));
     task('copy', () => copyTarget.set(frame));
+    if (frameBytes <= SMALL_COPY_BYTES) {
+      const frameWords = wordsOf(frame);
+      const targetWords = wordsOf(copyTarget);
+      task('words', () => copyWords(copyTarget, targetWords, 0, frame, frameWords, 0, frameBytes));
+    }
     bench.runSync();
     const perCall = (name: string): number | undefined => {
       const r = bench.tasks.find((t) => t.name === name)?.result;
       return r && 'latency' in r ? (r.latency.p50 * 1e6) / batch : undefined;
     };
-    rows.push({ frameBytes, probeNs: perCall('probe')!, stampNs: perCall('stamp')!, jsNs: perCall('js')!, nativeNs: perCall('native'), zlibCrc32Ns: perCall('zlib'), copyNs: perCall('copy')! });
+    rows.push({ frameBytes, probeNs: perCall('probe')!, stampNs: perCall('stamp')!, jsNs: perCall('js')!, nativeNs: perCall('native'), zlibCrc32Ns: perCall('zlib'), copyNs: perCall('copy')!, copyWordsNs: perCall('words') });
     process.stderr.write('.');
   }
   process.stderr.write('\n');
   const gbps = (bytes: number, ns: number | undefined): string => (ns === undefined ? '-' : (bytes / ns).toFixed(2));
   const ns = (v: number | undefined): string => (v === undefined ? '-' : v < 100 ? v.toFixed(1) : v.toFixed(0));
   console.log(`checksum per frame (${checksumImplementation()}); addon: ${addon?.crc32cImplementation ?? 'not built'}; ${ms} ms per task`);
-  console.log('| frame | as the probes call it (a receiver) | GB/s | a sender\'s stamp | JS slicing-by-8 | addon CRC-32C | zlib CRC-32 (frame v1) | copy (TypedArray#set) | copy GB/s |');
-  console.log('|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('| frame | as the probes call it (a receiver) | GB/s | a sender\'s stamp | JS slicing-by-8 | addon CRC-32C | zlib CRC-32 (frame v1) | copy (TypedArray#set) | copy GB/s | copy by words |');
+  console.log('|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
     console.log(
-      `| ${r.frameBytes} B | ${ns(r.probeNs)} ns | ${gbps(r.frameBytes, r.probeNs)} | ${ns(r.stampNs)} ns | ${ns(r.jsNs)} ns | ${ns(r.nativeNs)} ns | ${ns(r.zlibCrc32Ns)} ns | ${ns(r.copyNs)} ns | ${gbps(r.frameBytes, r.copyNs)} |`,
+      `| ${r.frameBytes} B | ${ns(r.probeNs)} ns | ${gbps(r.frameBytes, r.probeNs)} | ${ns(r.stampNs)} ns | ${ns(r.jsNs)} ns | ${ns(r.nativeNs)} ns | ${ns(r.zlibCrc32Ns)} ns | ${ns(r.copyNs)} ns | ${gbps(r.frameBytes, r.copyNs)} | ${r.copyWordsNs === undefined ? '-' : `${ns(r.copyWordsNs)} ns`} |`,
     );
   }
   const crossover = rows.find((r) => r.nativeNs !== undefined && r.nativeNs < r.jsNs)?.frameBytes;
