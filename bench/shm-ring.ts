@@ -443,11 +443,12 @@ export interface Sleeper {
  * No kernel sleep lasts longer than this: the safety net under the protocol below. A futex
  * sleep that its timer ends while the ring is ready is examined: if the peer took our flag
  * (it committed to waking us) but does not bump our word past what we armed with, that
- * wake-up can no longer come - the signature of the race described below - and it is
- * counted (in the side's own control word, LAYOUT.*LostWakeups) and reported in the result
- * line's integrity.lostWakeups, an integrity failure instead of a 1 ms bump hidden in the
- * latency tail. A timer that merely beat a wake-up on its way (the flag still 1, or 2: the
- * waker holds it at WAKING until its wake-up call returned) is late, not lost: not counted.
+ * wake-up can no longer come - the signature of the race described below - and it is counted
+ * (in the side's own control word, LAYOUT.*LostWakeups) and reported in the result line's
+ * integrity.lostWakeups, an integrity failure instead of a 1 ms bump hidden in the latency
+ * tail. A timer that merely beat a wake-up on its way (the flag still what we stored, or 2:
+ * the waker holds it at WAKING until its wake-up call returned) is late, not lost: not
+ * counted.
  */
 export const SLEEP_SLICE_MS = 1;
 

@@ -16,37 +16,38 @@
 // consistent: the same instructions on x86, an xchg per store). Sequential consistency is
 // also what the sleeping handshake below needs (a store then a load of another word).
 //
-// Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per
-// waiting side); futex and sem sleep in the kernel after announcing it, with K what the
-// waiter waits for (kWaitingForData: the peer's head to move; kWaitingForRoom: its tail):
+// Wake-ups (the variant): spin busy-polls (no system call either way, a core burnt per waiting
+// side); futex and sem sleep in the kernel after announcing it, with K what the waiter waits for
+// (kWaitingForData: the peer's head to move; kWaitingForRoom: its tail):
 //   waiter:   armed = arm(); store mySleeping=K; if ready() -> done; else sleep(armed)
 //   notifier: publish head (K = data) or tail (K = room);  if cas(peerSleeping, K -> 2): wake(); cas(peerSleeping, 2 -> 0)
-// Either the notifier's CAS follows the waiter's store and sees K, or it precedes it and
-// the waiter's ready() sees the progress. Progress of the other kind leaves the flag alone,
-// so a server taking a request does not wake the client that waits for the answer (layout
-// version 2 had one "asleep" value: that wake-up came before the answer, a system call on
-// the server's way to it). A wake between the waiter's check and its
-// sleep is caught by the primitive: the futex waiter passes the sequence word it read in
-// arm() and the waker bumps that word before FUTEX_WAKE; a semaphore keeps the post as a
-// count. No spinning before sleeping: these variants measure the kernel's wake-up.
+// Either the notifier's CAS follows the waiter's store and sees K, or it precedes it and the
+// waiter's ready() sees the progress. Progress of the other kind leaves the flag alone, so a
+// server taking a request does not wake the client that waits for the answer (layout version 2
+// had one "asleep" value: that wake-up came before the answer, a system call on the server's way
+// to it). A wake between the waiter's check and its sleep is caught by the primitive: the futex
+// waiter passes the sequence word it read in arm() and the waker bumps that word before
+// FUTEX_WAKE; a semaphore keeps the post as a count. No spinning before sleeping: these variants
+// measure the kernel's wake-up.
 //
-// arm() comes BEFORE the store: a notifier whose exchange takes the flag must bump the
-// sequence word after the waiter read it. The other order (store, then arm) lost wake-ups
-// in layout version 2: the notifier of an earlier, unrelated progress (the tail moved while
-// the waiter waits for data) exchanged the fresh flag to 0 and bumped the word between the
-// waiter's store and its read; the waiter armed with the bumped value, found nothing to
-// read, and slept with its flag down, so the wake-up for the data it waited for was skipped. (Runs stalled until their silence timeout, about 1 in 40 on
-// 2026-12-02; test/shm-wakeup-race.test.ts replays that interleaving step by step.)
+// arm() comes BEFORE the store: a notifier whose exchange takes the flag must bump the sequence
+// word after the waiter read it. The other order (store, then arm) lost wake-ups in layout
+// version 2: the notifier of an earlier, unrelated progress (the tail moved while the waiter
+// waits for data) exchanged the fresh flag to 0 and bumped the word between the waiter's store
+// and its read; the waiter armed with the bumped value, found nothing to read, and slept with
+// its flag down, so the wake-up for the data it waited for was skipped. (Runs stalled until
+// their silence timeout, about 1 in 40 on 2026-12-02; test/shm-wakeup-race.test.ts replays that
+// interleaving step by step.)
 //
-// Every sleep is also capped at kSleepSliceNs (1 ms) as a safety net, and a futex sleep that
-// its timer ended while the ring was ready is examined. The waker holds the flag at 2
-// ("waking") from taking it until its FUTEX_WAKE returned, so: flag 1 (not taken yet) or 2
-// (wake-up under way) is a late wake-up, not counted - a few per run when waits last over
-// 1 ms (1 MiB round trips) or a Node waker pauses between two steps; flag 0 with the word
+// Every sleep is also capped at kSleepSliceNs (1 ms) as a safety net, and a futex sleep that its
+// timer ended while the ring was ready is examined. The waker holds the flag at 2 ("waking")
+// from taking it until its FUTEX_WAKE returned, so: the flag still what we stored (not taken
+// yet) or 2 (wake-up under way) is a late wake-up, not counted - a few per run when waits last
+// over 1 ms (1 MiB round trips) or a Node waker pauses between two steps; flag 0 with the word
 // still at what we armed with is a wake-up that will never come - the signature of the race
-// above, exact - and it is counted, by each side in its own control word
-// (serverLostWakeups / clientLostWakeups); the client reports both in the result line's
-// integrity.lostWakeups, an integrity failure rather than a 1 ms bump hidden in the tail.
+// above, exact - and it is counted, by each side in its own control word (serverLostWakeups /
+// clientLostWakeups); the client reports both in the result line's integrity.lostWakeups, an
+// integrity failure rather than a 1 ms bump hidden in the tail.
 #pragma once
 
 #include <cstdint>
