@@ -437,7 +437,19 @@ export interface Sleeper {
    * sleep its timer ended with the ring ready.
    */
   bumped?(armed: number): boolean;
+  /**
+   * Semaphore only: take one count without waiting, if there is one - the post of a wake-up
+   * this side did not sleep for (SleepingWakeUp `awake`). A futex wake-up with no sleeper
+   * leaves nothing behind, so a futex has none.
+   */
+  drain?(): void;
 }
+
+/**
+ * How long a side that finds its flag taken waits for the peer's post to finish before it
+ * drains it: one system call's time, bounded in case the peer died inside it.
+ */
+const DRAIN_WAIT_NS = 1e6;
 
 /**
  * No kernel sleep lasts longer than this: the safety net under the protocol below. A futex
@@ -495,15 +507,18 @@ export class SleepingWakeUp implements WakeUp {
     if (until.ready()) return true;
     const { ctl, words } = this;
     const deadline = sliceClockMs() + sliceMs;
+    /** The last sleep ended by a post, which it took: no wake-up of ours is left to drain. */
+    let woken = false;
     for (;;) {
       // Arm first, then announce (see above).
       const armed = this.sleeper.arm();
       Atomics.store(ctl, words.mySleeping, until.waitingFor);
+      woken = false;
       if (until.ready()) break;
       // A whole number of ms: the sleeper is not inlined, and a double argument would be boxed.
       const leftMs = Math.ceil(deadline - sliceClockMs());
       if (leftMs <= 0) {
-        Atomics.store(ctl, words.mySleeping, 0);
+        this.awake(until.waitingFor, false);
         return false;
       }
       let timedOut = false;
@@ -515,15 +530,41 @@ export class SleepingWakeUp implements WakeUp {
           throw err;
         }
       }
+      woken = !timedOut;
       if (until.ready()) {
         // The timer, not the peer, ended a sleep whose progress had come: a lost wake-up.
         if (timedOut && this.wakeupLost(armed)) Atomics.add(ctl, words.myLostWakeups, 1);
         break;
       }
     }
-    // Awake: spare the peer a wake-up system call until we sleep again.
-    Atomics.store(ctl, words.mySleeping, 0);
+    this.awake(until.waitingFor, woken);
     return true;
+  }
+
+  /**
+   * Awake: lower the flag, sparing the peer a wake-up system call until we sleep again. A
+   * peer that took the flag first has posted, or is posting, a wake-up; unless a sleep took
+   * it, a semaphore keeps it as a count. Counts left that way piled up - a side that raised
+   * its flag and then found its data, thousands of times at 10 M msg/s - until semop failed
+   * with ERANGE at SEMVMX (32767), and every later sleep returned at once, a poll. So the
+   * side waits for that post to finish (the peer holds the flag at WAKING until then) and
+   * drains it.
+   */
+  private awake(flag: WaitingFor, woken: boolean): void {
+    const { ctl } = this;
+    const word = this.words.mySleeping;
+    if (Atomics.compareExchange(ctl, word, flag, 0) === flag) return;
+    const drain = this.sleeper.drain;
+    if (woken || drain === undefined) {
+      Atomics.store(ctl, word, 0);
+      return;
+    }
+    const untilNs = nowNs() + DRAIN_WAIT_NS;
+    while (Atomics.load(ctl, word) === WAKING && nowNs() < untilNs) {
+      /* the peer's post is under way */
+    }
+    Atomics.store(ctl, word, 0);
+    drain.call(this.sleeper);
   }
 
   /** After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way? */

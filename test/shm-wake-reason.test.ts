@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { allocFrame, stampFrame } from '../bench/frame.js';
 import { FrameKind } from '../core/frame-format.js';
-import { initSegment, LAYOUT, segmentBytes, ShmChannel, SleepingWakeUp, sleepingWords, WAITING_FOR, type WakeUp } from '../bench/shm-ring.js';
+import { initSegment, LAYOUT, segmentBytes, ShmChannel, SleepingWakeUp, sleepingWords, WAITING_FOR, type Sleeper, type WakeUp } from '../bench/shm-ring.js';
 
 const frame = (seq: number): Uint8Array => stampFrame(allocFrame(64), FrameKind.Data, seq);
 const idle: WakeUp = { wait: () => false, wakePeer: () => {} };
@@ -55,4 +55,48 @@ test('closing wakes the peer whatever it waits for', async () => {
     await server.close();
     assert.equal(wakes(), 1, `asleep for ${waitingFor === WAITING_FOR.data ? 'data' : 'room'}`);
   }
+});
+
+test('a wake-up posted while the side was finding its data anyway is drained, not left as a count', () => {
+  // A semaphore model: posts add a count, a sleep or a drain takes one. The client raises its
+  // flag to sleep for the answer; before its last look the server answers, takes the flag and
+  // posts; the look finds the answer, so the client never sleeps. That post must not stay
+  // behind: left, such counts reached SEMVMX (semop ERANGE) in a 10 M msg/s stream.
+  const seg = initSegment(new Uint8Array(new SharedArrayBuffer(segmentBytes(4096))), 4096);
+  const model = { count: 0 };
+  const semaphore = (): Sleeper => ({
+    arm: () => 0,
+    sleep: () => (model.count > 0 ? (model.count--, false) : true),
+    wake: () => void model.count++,
+    drain: () => {
+      if (model.count > 0) model.count--;
+    },
+  });
+  const server = new ShmChannel({ role: 'server', segment: seg, wake: new SleepingWakeUp(seg.ctl, sleepingWords('server'), semaphore()), silenceMs: 1000, label: 'server', release: () => {} });
+  const inner = new SleepingWakeUp(seg.ctl, sleepingWords('client'), semaphore());
+  let looks = 0;
+  const clientWake: WakeUp = {
+    wait: (until, sliceMs) =>
+      inner.wait(
+        {
+          ready: () => {
+            // The first look comes before the flag goes up, the second after it.
+            if (looks++ === 1) {
+              assert.ok(server.recv() instanceof Uint8Array);
+              assert.equal(server.send(frame(1)), undefined);
+              assert.equal(model.count, 1, 'the server took the raised flag and posted');
+            }
+            return until.ready();
+          },
+          waitingFor: until.waitingFor,
+        },
+        sliceMs,
+      ),
+    wakePeer: (made) => inner.wakePeer(made),
+  };
+  const client = new ShmChannel({ role: 'client', segment: seg, wake: clientWake, silenceMs: 1000, label: 'client', release: () => {} });
+  assert.equal(client.send(frame(1)), undefined);
+  assert.ok(client.recv(50) instanceof Uint8Array);
+  assert.equal(model.count, 0, 'the post the client did not sleep for was drained');
+  assert.equal(Atomics.load(seg.ctl, LAYOUT.clientSleeping), 0);
 });

@@ -199,6 +199,11 @@ test('the native ring: the answer wakes the sleeping side wherever the unrelated
     // wait for (layout version 3): no wake-up before the answer.
     assert.equal(c.earlyWakes, 0, `injected at ${at}: the server woke the client ${c.earlyWakes} times before it answered`);
   }
+  // A semaphore post the client did not sleep for (its timer ended the sleep first) is drained.
+  const drain = cases.get('drain') as unknown as { answered: boolean; countLeft: number; error: string } | undefined;
+  assert.ok(drain?.answered, 'the drain case ran and the client got its answer');
+  assert.equal(drain.error, '');
+  assert.equal(drain.countLeft, 0, 'the post the client did not sleep for was left as a count');
   const lost = cases.get('lost-bump');
   assert.ok(lost?.answered, 'the lost-bump case ran');
   assert.equal(lost.lostWakeups, 1, 'a sleep its timer ended after the flag was taken without a bump is counted');

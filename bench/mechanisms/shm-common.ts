@@ -142,6 +142,11 @@ class SemSleeper implements Sleeper {
   wake(): void {
     this.sems.postPeer();
   }
+
+  drain(): void {
+    // 0 ms: sem_trywait / semop with IPC_NOWAIT.
+    this.sems.waitMine(0);
+  }
 }
 
 function wakeUpFor(variant: ShmVariant, role: Role, seg: SegmentViews, addon: NativeAddon | undefined, sems: SidePair | undefined): WakeUp {

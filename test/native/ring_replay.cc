@@ -13,6 +13,11 @@
 // LostWakeups(), and how many of the server's wake-ups came before its answer (none: the
 // client waits for the answer, not for room).
 //
+// "drain" is a semaphore's: the client's sleep ends by its timer just as the server's answer
+// posts it (the model keeps that post as a count), so the client finds the answer without
+// taking the post. The count must be drained, not left behind: left, such counts reached
+// SEMVMX and semop failed with ERANGE in a 10 M msg/s stream. Printed: the count left.
+//
 // "lost-bump" is the counter's own check: the server takes the client's flag but its bump
 // and wake never happen, so the one sleep ends by its timer with the answer there - the
 // signature of the lost wake-up, which LostWakeups() must count.
@@ -80,6 +85,67 @@ class ModelFutex : public Sleeper {
   int mySeq_, peerSeq_;
 };
 
+// A semaphore by its contract: a post adds one, a wait or a drain takes one. The client's
+// only sleep ends by its timer after the hook (the server answered and posted meanwhile).
+class ModelSem : public Sleeper {
+ public:
+  ModelSem(Model* m, int* count, int* peerCount, bool client) : m_(m), count_(count), peerCount_(peerCount), client_(client) {}
+  int32_t Arm() override { return 0; }
+  bool Sleep(int32_t, int64_t) override {
+    m_->sleeps++;
+    if (client_) m_->hook(Point::kSleep);
+    m_->timedOut++;
+    return true;
+  }
+  void Wake() override { ++*peerCount_; }
+  bool CanLoseWakeups() const override { return false; }
+  bool Bumped(int32_t) const override { return true; }
+  bool CanLeaveCounts() const override { return true; }
+  void Drain() override {
+    if (*count_ > 0) --*count_;
+  }
+
+ private:
+  Model* m_;
+  int* count_;
+  int* peerCount_;
+  bool client_;
+};
+
+void ReplayDrain() {
+  constexpr uint32_t kRing = 4096;
+  const size_t bytes = ShmSegmentBytes(kRing);
+  auto* segment = static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  InitSegment(segment, bytes, kRing);
+  Model m;
+  m.ctl = reinterpret_cast<int32_t*>(segment);
+  int clientCount = 0, serverCount = 0;
+  std::string error;
+  std::vector<uint8_t> request(64);
+  FillPattern(request.data(), request.size());
+  StampFrame(request.data(), FrameKind::kData, 7, 64);
+  {
+    ShmChannel server(Role::kServer, segment, kRing, std::make_unique<ModelSem>(&m, &serverCount, &clientCount, false), 1000, "server", nullptr);
+    ShmChannel client(Role::kClient, segment, kRing, std::make_unique<ModelSem>(&m, &clientCount, &serverCount, true), 1000, "client", nullptr);
+    bool answered = false;
+    m.hook = [&](Point p) {
+      if (p != Point::kSleep || answered) return;
+      answered = true;
+      if (!server.Recv(1)) error = "the server found no request";
+      server.Send(request.data(), request.size());
+      if (clientCount != 1) error = "the answer did not post the sleeping client";
+    };
+    client.Send(request.data(), request.size());
+    FrameView echo = client.Recv(50);
+    if (!echo) error = "the client got no answer";
+    std::printf("{\"case\":\"drain\",\"answered\":%s,\"sleeps\":%d,\"countLeft\":%d,\"error\":\"%s\"}\n", echo ? "true" : "false", m.sleeps, clientCount,
+                error.c_str());
+    client.Close();
+    server.Close();
+  }
+  std::free(segment);
+}
+
 void Replay(const char* name, Point inject, bool dropServerWakes) {
   constexpr uint32_t kRing = 4096;
   const size_t bytes = ShmSegmentBytes(kRing);
@@ -127,6 +193,7 @@ int main() {
     Replay("arm", Point::kArm, false);
     Replay("sleep", Point::kSleep, false);
     Replay("lost-bump", Point::kNever, true);
+    ReplayDrain();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ring_replay: %s\n", e.what());
     return 1;

@@ -26,6 +26,9 @@ constexpr int64_t kSleepSliceNs = 1000 * 1000;
 // saying what it waits for), 2 a wake-up under way (the waker's, from taking the flag until
 // its wake-up call returned).
 constexpr int32_t kWaking = 2;
+// How long a side that finds its flag taken waits for the peer's post before draining it
+// (ShmChannel::Awake): one system call's time, bounded in case the peer died inside it.
+constexpr int64_t kDrainWaitNs = 1000 * 1000;
 
 inline int32_t Load(const int32_t* ctl, int word) { return __atomic_load_n(ctl + word, __ATOMIC_SEQ_CST); }
 inline void Store(int32_t* ctl, int word, int32_t v) { __atomic_store_n(ctl + word, v, __ATOMIC_SEQ_CST); }
@@ -147,15 +150,18 @@ bool ShmChannel::Wait(Ready ready, int32_t waitingFor, int64_t sliceNs) {
   }
   if (ready()) return true;
   const int64_t deadline = NowNs() + sliceNs;
+  // The last sleep ended by a post, which it took: no wake-up of ours is left to drain.
+  bool woken = false;
   for (;;) {
     // Arm first, then announce: the order that keeps a wake-up from being lost (the top of
     // shm_ring.h).
     int32_t armed = sleeper_->Arm();
     Store(ctl_, mySleeping_, waitingFor);
+    woken = false;
     if (ready()) break;
     int64_t left = deadline - NowNs();
     if (left <= 0) {
-      Store(ctl_, mySleeping_, 0);
+      Awake(waitingFor, false);
       return false;
     }
     bool timedOut = false;
@@ -167,15 +173,34 @@ bool ShmChannel::Wait(Ready ready, int32_t waitingFor, int64_t sliceNs) {
         throw;
       }
     }
+    woken = !timedOut;
     if (ready()) {
       // The timer, not the peer, ended a sleep whose progress had come: a lost wake-up.
       if (timedOut && WakeupLost(armed)) __atomic_fetch_add(ctl_ + myLostWakeups_, 1, __ATOMIC_SEQ_CST);
       break;
     }
   }
-  // Awake: spare the peer a wake-up system call until we sleep again.
-  Store(ctl_, mySleeping_, 0);
+  Awake(waitingFor, woken);
   return true;
+}
+
+void ShmChannel::Awake(int32_t waitingFor, bool woken) {
+  // Lower the flag, sparing the peer a wake-up system call until we sleep again. A peer that
+  // took it first has posted, or is posting, a wake-up; unless a sleep took it, a semaphore
+  // keeps it as a count, and counts left that way piled up until semop failed with ERANGE
+  // (bench/shm-ring.ts SleepingWakeUp.awake). So wait for that post to finish (the peer holds
+  // the flag at 2 until then; bounded, in case it died inside) and drain it.
+  int32_t expected = waitingFor;
+  if (__atomic_compare_exchange_n(ctl_ + mySleeping_, &expected, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return;
+  if (woken || !sleeper_->CanLeaveCounts()) {
+    Store(ctl_, mySleeping_, 0);
+    return;
+  }
+  const int64_t until = NowNs() + kDrainWaitNs;
+  while (Load(ctl_, mySleeping_) == kWaking && NowNs() < until) {
+  }
+  Store(ctl_, mySleeping_, 0);
+  sleeper_->Drain();
 }
 
 bool ShmChannel::WakeupLost(int32_t armed) {

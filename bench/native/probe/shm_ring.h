@@ -106,6 +106,11 @@ class Sleeper {
   // has the peer bumped our word past `armed` (futex)? A semaphore post is a count: never lost.
   virtual bool CanLoseWakeups() const = 0;
   virtual bool Bumped(int32_t armed) const = 0;
+  // Semaphore only: a post nobody slept for stays as a count. Drain takes one without
+  // waiting, if there is one (ShmChannel::Awake). A futex wake-up with no sleeper leaves
+  // nothing behind.
+  virtual bool CanLeaveCounts() const { return false; }
+  virtual void Drain() {}
 };
 
 enum class WakeKind { kSpin, kSleep };
@@ -136,6 +141,8 @@ class ShmChannel : public Channel {
   void WakePeer(int32_t made);
   // After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way?
   bool WakeupLost(int32_t armed);
+  // Awake after a wait: lower the flag, and drain a semaphore post this side did not sleep for.
+  void Awake(int32_t waitingFor, bool woken);
   // Copy what the ring holds into the frame buffer; a whole frame when it completes one.
   const uint8_t* Pull();
   uint32_t WriteSome(const uint8_t* src, uint32_t n);
