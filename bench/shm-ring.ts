@@ -564,7 +564,11 @@ export class SleepingWakeUp implements WakeUp {
       /* the peer's post is under way */
     }
     Atomics.store(ctl, word, 0);
-    drain.call(this.sleeper);
+    try {
+      drain.call(this.sleeper);
+    } catch {
+      /* the peer closed and removed its semaphores: its post went with them */
+    }
   }
 
   /** After a sleep its timer ended with the ring ready: was the wake-up lost, or on its way? */

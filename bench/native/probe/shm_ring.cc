@@ -200,7 +200,11 @@ void ShmChannel::Awake(int32_t waitingFor, bool woken) {
   while (Load(ctl_, mySleeping_) == kWaking && NowNs() < until) {
   }
   Store(ctl_, mySleeping_, 0);
-  sleeper_->Drain();
+  try {
+    sleeper_->Drain();
+  } catch (...) {
+    // The peer closed and removed its semaphores: its post went with them.
+  }
 }
 
 bool ShmChannel::WakeupLost(int32_t armed) {
