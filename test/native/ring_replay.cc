@@ -39,6 +39,30 @@ namespace {
 
 enum class Point { kArm, kSleep, kNever };
 
+constexpr uint32_t kRing = 4096;
+
+// One replay's ring segment, laid out fresh, freed after the channels on it are gone.
+struct Segment {
+  uint8_t* bytes;
+  Segment() {
+    const size_t size = ShmSegmentBytes(kRing);
+    bytes = static_cast<uint8_t*>(std::aligned_alloc(64, (size + 63) / 64 * 64));
+    InitSegment(bytes, size, kRing);
+  }
+  ~Segment() { std::free(bytes); }
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+  int32_t* ctl() const { return reinterpret_cast<int32_t*>(bytes); }
+};
+
+// The client's request (and the server's answer): a 64-byte data frame, seq 7.
+std::vector<uint8_t> Request() {
+  std::vector<uint8_t> frame(64);
+  FillPattern(frame.data(), frame.size());
+  StampFrame(frame.data(), FrameKind::kData, 7, 64);
+  return frame;
+}
+
 struct Model {
   int32_t* ctl = nullptr;
   bool clientAsleep = false;
@@ -113,20 +137,15 @@ class ModelSem : public Sleeper {
 };
 
 void ReplayDrain() {
-  constexpr uint32_t kRing = 4096;
-  const size_t bytes = ShmSegmentBytes(kRing);
-  auto* segment = static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-  InitSegment(segment, bytes, kRing);
+  Segment segment;
   Model m;
-  m.ctl = reinterpret_cast<int32_t*>(segment);
+  m.ctl = segment.ctl();
   int clientCount = 0, serverCount = 0;
   std::string error;
-  std::vector<uint8_t> request(64);
-  FillPattern(request.data(), request.size());
-  StampFrame(request.data(), FrameKind::kData, 7, 64);
+  const std::vector<uint8_t> request = Request();
   {
-    ShmChannel server(Role::kServer, segment, kRing, std::make_unique<ModelSem>(&m, &serverCount, &clientCount, false), 1000, "server", nullptr);
-    ShmChannel client(Role::kClient, segment, kRing, std::make_unique<ModelSem>(&m, &clientCount, &serverCount, true), 1000, "client", nullptr);
+    ShmChannel server(Role::kServer, segment.bytes, kRing, std::make_unique<ModelSem>(&m, &serverCount, &clientCount, false), 1000, "server", nullptr);
+    ShmChannel client(Role::kClient, segment.bytes, kRing, std::make_unique<ModelSem>(&m, &clientCount, &serverCount, true), 1000, "client", nullptr);
     bool answered = false;
     m.hook = [&](Point p) {
       if (p != Point::kSleep || answered) return;
@@ -143,25 +162,19 @@ void ReplayDrain() {
     client.Close();
     server.Close();
   }
-  std::free(segment);
 }
 
 void Replay(const char* name, Point inject, bool dropServerWakes) {
-  constexpr uint32_t kRing = 4096;
-  const size_t bytes = ShmSegmentBytes(kRing);
-  auto* segment = static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-  InitSegment(segment, bytes, kRing);
+  Segment segment;
   Model m;
-  m.ctl = reinterpret_cast<int32_t*>(segment);
+  m.ctl = segment.ctl();
   m.dropServerWakes = dropServerWakes;
   bool taken = false, answered = false;
   std::string error;
-  std::vector<uint8_t> request(64);
-  FillPattern(request.data(), request.size());
-  StampFrame(request.data(), FrameKind::kData, 7, 64);
+  const std::vector<uint8_t> request = Request();
   {
-    ShmChannel server(Role::kServer, segment, kRing, std::make_unique<ModelFutex>(&m, false), 1000, "server", nullptr);
-    ShmChannel client(Role::kClient, segment, kRing, std::make_unique<ModelFutex>(&m, true), 1000, "client", nullptr);
+    ShmChannel server(Role::kServer, segment.bytes, kRing, std::make_unique<ModelFutex>(&m, false), 1000, "server", nullptr);
+    ShmChannel client(Role::kClient, segment.bytes, kRing, std::make_unique<ModelFutex>(&m, true), 1000, "client", nullptr);
     m.hook = [&](Point p) {
       if (!taken && (p == inject || (inject == Point::kNever && p == Point::kSleep))) {
         taken = true;
@@ -183,7 +196,6 @@ void Replay(const char* name, Point inject, bool dropServerWakes) {
     client.Close();
     server.Close();
   }
-  std::free(segment);
 }
 
 }  // namespace
