@@ -1,6 +1,8 @@
 /**
- * The one interface every mechanism implements. A mechanism is one file under
- * `bench/mechanisms/` plus one line in `bench/registry.ts`; nothing else branches on its id.
+ * The one interface every mechanism implements. A mechanism is its entry in
+ * `bench/registry.ts` (what it is, needs and supports) plus its channel code, one module
+ * under `bench/mechanisms/` that the entry loads when a case opens it; nothing else branches
+ * on its id.
  */
 import type { Requirement } from '../core/requirements.js';
 import type { ProbeKind, Role } from '../core/vocabulary.js';
@@ -111,6 +113,22 @@ export interface Mechanism {
 }
 
 export const SUPPORTED: Support = { ok: true };
+
+/** What a mechanism's module under `bench/mechanisms/` exports: both ends of its channel, by role. */
+export interface MechanismCode {
+  open(ctx: OpenContext): Promise<Channel>;
+}
+
+/**
+ * A registry entry's `open`: the mechanism's module is loaded when a case first opens it, not
+ * when the registry is. A probe pair runs one mechanism, and importing all twelve modules (and
+ * the Node modules under them: http, dgram, child_process) made every Node probe process take
+ * about 40 ms longer to start (BENCHMARKS.md, "A probe loads only its mechanism"). The harness
+ * reads entries and never opens one, so it loads no channel code at all.
+ */
+export function loadedOnOpen(load: () => Promise<MechanismCode>): Mechanism['open'] {
+  return async (ctx) => (await load()).open(ctx);
+}
 
 /** Everything a mechanism's variant requires: its own requirements and the variant's. */
 export function requirementsOf(mech: Pick<Mechanism, 'requires' | 'variantRequires'>, variant: string | undefined): readonly Requirement[] {

@@ -13,12 +13,14 @@ import { test } from 'node:test';
 import { IpcNames, SYSV_KEY_BASE } from '../bench/ipc-names.js';
 import type { OpenContext } from '../bench/mechanism.js';
 import { shmTypedArray } from '../bench/mechanisms/shm-common.js';
-import { shmPosix } from '../bench/mechanisms/shm-posix.js';
-import { shmSysv } from '../bench/mechanisms/shm-sysv.js';
+import { findMechanism } from '../bench/registry.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { RING_BYTES } from '../bench/shm-ring.js';
 import { caseKey } from '../core/results.js';
 import { assertCaseSane, runQuick } from './helpers/suite.js';
+
+const shmPosix = findMechanism('shm-posix')!;
+const shmSysv = findMechanism('shm-sysv')!;
 
 /** podipc's SysV keys (top nibble 5) in /proc/sysvipc/<kind>: key, perms and owner uid. */
 function sysvObjects(kind: 'shm' | 'sem' | 'msg'): Map<number, { perms: number }> {

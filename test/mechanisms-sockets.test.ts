@@ -12,11 +12,14 @@ import { test } from 'node:test';
 import { IpcNames } from '../bench/ipc-names.js';
 import type { Channel, OpenContext } from '../bench/mechanism.js';
 import type { Role } from '../core/vocabulary.js';
-import { uds, SUN_PATH_MAX_BYTES } from '../bench/mechanisms/uds.js';
+import { SUN_PATH_MAX_BYTES } from '../bench/mechanisms/uds.js';
+import { findMechanism } from '../bench/registry.js';
 import { allocFrame, checkFrame, stampFrame } from '../bench/frame.js';
 import { FrameKind } from '../core/frame-format.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
+
+const uds = findMechanism('uds')!;
 
 const MECHANISMS = ['tcp', 'udp', 'ws', 'uds'] as const;
 const SIZES = [64, 65536, 1048576];

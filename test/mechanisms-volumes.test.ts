@@ -19,14 +19,16 @@ import { IpcNames } from '../bench/ipc-names.js';
 import { CaseSkipped } from '../bench/case-skipped.js';
 import { type Channel, type Mechanism, type OpenContext } from '../bench/mechanism.js';
 import { type ProbeKind, type Role } from '../core/vocabulary.js';
-import { fifo } from '../bench/mechanisms/fifo.js';
-import { fileDisk } from '../bench/mechanisms/file-disk.js';
 import { handoffLayout, logWindowBytes, onTmpfs, SEGMENT_BYTES } from '../bench/mechanisms/file-handoff.js';
-import { fileTmpfs } from '../bench/mechanisms/file-tmpfs.js';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan } from '../core/protocol.js';
 import { dirRendezvous } from '../bench/rendezvous.js';
 import { processPlacement } from '../harness/placements/process.js';
+import { findMechanism } from '../bench/registry.js';
 import { assertCaseSane, ownRunDirs, runGrid } from './helpers/suite.js';
+
+const fifo = findMechanism('fifo')!;
+const fileDisk = findMechanism('file-disk')!;
+const fileTmpfs = findMechanism('file-tmpfs')!;
 
 const run = promisify(execFile);
 const MECHANISMS = ['fifo', 'file-disk', 'file-tmpfs'] as const;
@@ -217,7 +219,7 @@ import { closeSync, openSync, writeSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 const [dist, mode, ctxJson, countText] = process.argv.slice(2);
 const imp = (p) => import(new URL(p, 'file://' + dist + '/'));
-const { fileDisk } = await imp('bench/mechanisms/file-disk.js');
+const fileDisk = await imp('bench/mechanisms/file-disk.js');
 const { handoffLayout } = await imp('bench/mechanisms/file-handoff.js');
 const { allocFrame, stampFrame } = await imp('bench/frame.js');
 const { FrameKind } = await imp('core/frame-format.js');

@@ -4,11 +4,10 @@
  * The page cache makes this mostly memory traffic too; what it adds over file-tmpfs is
  * the disk filesystem's own bookkeeping (journal, block allocation, writeback).
  */
-import { fileHandoffMechanism } from './file-handoff.js';
+import type { Channel, OpenContext } from '../mechanism.js';
+import { openHandoff } from './file-handoff.js';
 
-export const fileDisk = fileHandoffMechanism({
-  id: 'file-disk',
-  summary: 'File hand-off through the disk emptyDir (rename + inotify; tailed log for streams)',
-  requires: ['volume-disk'],
-  volume: (ctx) => ctx.volumes.disk,
-});
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return openHandoff(ctx, ctx.volumes.disk);
+}

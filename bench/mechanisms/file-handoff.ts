@@ -49,8 +49,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaseSkipped } from '../case-skipped.js';
-import { SUPPORTED, type Channel, type FrameSink, type Mechanism, type OpenContext } from '../mechanism.js';
-import { type Requirement } from '../../core/requirements.js';
+import type { Channel, FrameSink, OpenContext } from '../mechanism.js';
 import { FrameAssembler, FrameQueue } from '../stream-channel.js';
 
 /** Fallback poll: the most latency a missed inotify event can cost. */
@@ -522,7 +521,8 @@ async function waitUntilGone(path: string, timeoutMs: number): Promise<void> {
   while (existsSync(path) && Date.now() < deadline) await sleep(2);
 }
 
-async function openHandoff(ctx: OpenContext, volumeDir: string): Promise<Channel> {
+/** Both ends of a hand-off through `volumeDir`: file-disk's and file-tmpfs's `open`. */
+export async function openHandoff(ctx: OpenContext, volumeDir: string): Promise<Channel> {
   if (ctx.role === 'server') {
     const layout = handoffLayout(join(volumeDir, `podipc-${ctx.ipc.runTag}-c${ctx.caseIndex}-files`));
     // A previous pair of this run (same tag and case) that was killed may have left it.
@@ -543,26 +543,6 @@ async function openHandoff(ctx: OpenContext, volumeDir: string): Promise<Channel
 /** Is `dir` on a tmpfs? (statfs f_type; Node's fs.statfs, no native code needed.) */
 export function onTmpfs(dir: string): boolean {
   return statfsSync(dir).type === TMPFS_MAGIC;
-}
-
-export interface FileHandoffOptions {
-  id: string;
-  summary: string;
-  requires: readonly Requirement[];
-  /** The volume directory this variant uses; throws CaseSkipped when the pod lacks it. */
-  volume(ctx: OpenContext): string;
-}
-
-/** A file hand-off mechanism over the directory `volume(ctx)` picks. */
-export function fileHandoffMechanism(options: FileHandoffOptions): Mechanism {
-  return {
-    id: options.id,
-    summary: options.summary,
-    requires: options.requires,
-    supports: () => SUPPORTED,
-    // async: a missing volume (CaseSkipped) surfaces as a rejection, like every other open failure.
-    open: async (ctx) => openHandoff(ctx, options.volume(ctx)),
-  };
 }
 
 /** The memory volume, checked: a missing or non-tmpfs directory would not measure memory. */

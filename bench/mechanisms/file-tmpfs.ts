@@ -2,11 +2,11 @@
  * file-tmpfs: the same file hand-off as file-disk, through the pod's emptyDir with
  * medium: Memory (a tmpfs): no journal, no block allocation, no writeback.
  */
-import { fileHandoffMechanism, tmpfsVolume } from './file-handoff.js';
+import type { Channel, OpenContext } from '../mechanism.js';
+import { openHandoff, tmpfsVolume } from './file-handoff.js';
 
-export const fileTmpfs = fileHandoffMechanism({
-  id: 'file-tmpfs',
-  summary: 'File hand-off through the memory (tmpfs) emptyDir (rename + inotify; tailed log for streams)',
-  requires: ['volume-tmpfs'],
-  volume: tmpfsVolume,
-});
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export async function open(ctx: OpenContext): Promise<Channel> {
+  // async: a missing volume (CaseSkipped) surfaces as a rejection, like every other open failure.
+  return openHandoff(ctx, tmpfsVolume(ctx));
+}

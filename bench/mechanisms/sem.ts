@@ -7,11 +7,11 @@
  *
  * Mailbox layout: one 2 KiB slot per direction (client->server at 0, server->client at
  * 2048), each a u32 "full" flag, a u32 frame length and up to 2040 bytes of frame. Data
- * frames are at most 64 bytes (supports()); the slot is larger so the JSON control frames
+ * frames are at most 64 bytes (the registry's supports()); the slot is larger so the JSON control frames
  * (Begin/End/Summary, well under 1 KiB) fit as well.
  */
 import shm from 'shm-typed-array';
-import { SUPPORTED, type Channel, type Mechanism, type OpenContext, type Support } from '../mechanism.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import { native, type NativeAddon } from '../native/index.js';
 import { messageChannel, type MessageTransport } from '../native/message-channel.js';
 import { copyBytes } from '../bytes.js';
@@ -20,17 +20,6 @@ const MAILBOX_BYTES = 4096;
 const SLOT_BYTES = MAILBOX_BYTES / 2;
 const SLOT_HEADER_BYTES = 8;
 const SLOT_FRAME_BYTES = SLOT_BYTES - SLOT_HEADER_BYTES;
-/** The largest data frame a case may use: sem measures waking, not moving bytes. */
-const MAX_DATA_BYTES = 64;
-
-const NO_THROUGHPUT: Support = {
-  ok: false,
-  reason: 'sem is a wake-up primitive with no payload stream; stream throughput over shared memory is measured by shm-*/sem',
-};
-const NO_LARGE: Support = {
-  ok: false,
-  reason: 'sem carries no payload: its 64-byte mailbox holds one frame (seq + checksum); larger messages are measured by shm-*/sem',
-};
 
 /** Without a caller timeout, a peer silent this long is taken for dead. */
 const peerTimeoutMs = (ctx: OpenContext): number => Math.max(ctx.setupTimeoutMs, 30_000);
@@ -155,13 +144,7 @@ async function openClient(ctx: OpenContext): Promise<Channel> {
   }
 }
 
-export const sem: Mechanism = {
-  id: 'sem',
-  summary: 'POSIX named semaphores ping-pong with a 64-byte shm mailbox: the wake-up floor',
-  requires: ['ipc-namespace', 'shared-dev-shm', 'native-addon'],
-  supports(probe, messageBytes) {
-    if (probe === 'throughput') return NO_THROUGHPUT;
-    return messageBytes <= MAX_DATA_BYTES ? SUPPORTED : NO_LARGE;
-  },
-  open: (ctx) => (ctx.role === 'server' ? openServer(ctx) : openClient(ctx)),
-};
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return ctx.role === 'server' ? openServer(ctx) : openClient(ctx);
+}

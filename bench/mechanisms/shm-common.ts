@@ -17,13 +17,12 @@
  * plan asks for them anyway.
  */
 import { createRequire } from 'node:module';
-import type { Channel, Mechanism, OpenContext } from '../mechanism.js';
-import type { Requirement } from '../../core/requirements.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import type { Role } from '../../core/vocabulary.js';
 import { CaseSkipped } from '../case-skipped.js';
-import { SUPPORTED } from '../mechanism.js';
 import { native, nativeUnavailableReason, type NativeAddon } from '../native/index.js';
 import type { RendezvousInfo } from '../rendezvous.js';
+import { SHM_VARIANTS, type ShmVariant } from './shm-variants.js';
 import {
   attachSegment,
   futexWords,
@@ -39,8 +38,6 @@ import {
   type WakeUp,
 } from '../shm-ring.js';
 
-export const SHM_VARIANTS = ['spin', 'futex', 'sem'] as const;
-export type ShmVariant = (typeof SHM_VARIANTS)[number];
 
 type ShmTypedArray = typeof import('shm-typed-array');
 let shmModule: ShmTypedArray | undefined;
@@ -73,9 +70,8 @@ export interface SidePair {
 }
 
 export interface ShmFlavour {
+  /** The mechanism's id, for labels and errors. */
   id: string;
-  summary: string;
-  requires: readonly Requirement[];
   /** Server: create exclusively with mode 0600; `address` goes to the rendezvous. */
   createSegment(ctx: OpenContext, bytes: number): { segment: MappedSegment; address: RendezvousInfo };
   attachSegment(info: RendezvousInfo): MappedSegment;
@@ -242,17 +238,9 @@ async function openClient(flavour: ShmFlavour, ctx: OpenContext): Promise<Channe
   }
 }
 
-export function shmMechanism(flavour: ShmFlavour): Mechanism {
-  return {
-    id: flavour.id,
-    summary: flavour.summary,
-    variants: SHM_VARIANTS,
-    requires: flavour.requires,
-    variantRequires: { futex: ['native-addon'], sem: ['native-addon'] },
-    // Any frame size streams through the ring; nothing to refuse statically.
-    supports: () => SUPPORTED,
-    open: (ctx) => (ctx.role === 'server' ? openServer(flavour, ctx) : openClient(flavour, ctx)),
-  };
+/** Both ends of a flavour's channel: its module's `open` (bench/registry.ts loads it when a case opens one). */
+export function openShm(flavour: ShmFlavour, ctx: OpenContext): Promise<Channel> {
+  return ctx.role === 'server' ? openServer(flavour, ctx) : openClient(flavour, ctx);
 }
 
 /** A rendezvous field the server must have published, or an error naming it. */

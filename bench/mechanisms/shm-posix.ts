@@ -14,10 +14,10 @@
  *   order of the two closes does not matter. A side killed before close leaves the name,
  *   which the harness unlinks from its ledger.
  */
-import type { OpenContext } from '../mechanism.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import type { Role } from '../../core/vocabulary.js';
 import type { NativeAddon } from '../native/index.js';
-import { publishedString, semSlot, shmMechanism, shmTypedArray, type MappedSegment, type SidePair } from './shm-common.js';
+import { openShm, publishedString, semSlot, shmTypedArray, type MappedSegment, type ShmFlavour, type SidePair } from './shm-common.js';
 
 function mapped(name: string, bytes: Uint8Array | null, owner: boolean, what: string): MappedSegment {
   if (bytes === null) throw new Error(what);
@@ -54,10 +54,8 @@ function semaphores(addon: NativeAddon, names: readonly [string, string], role: 
   };
 }
 
-export const shmPosix = shmMechanism({
+const flavour: ShmFlavour = {
   id: 'shm-posix',
-  summary: 'POSIX shared memory ring (shm_open in /dev/shm), woken by spinning, a futex or a POSIX semaphore',
-  requires: ['ipc-namespace', 'shared-dev-shm'],
   createSegment(ctx: OpenContext, size: number) {
     const name = ctx.ipc.posix('posix-shm', 'ring');
     const bytes = shmTypedArray().create(size, 'Uint8Array', name, '600');
@@ -82,4 +80,9 @@ export const shmPosix = shmMechanism({
     const names = [publishedString(info, 'semServer'), publishedString(info, 'semClient')] as const;
     return semaphores(addon, names, role, false);
   },
-});
+};
+
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return openShm(flavour, ctx);
+}

@@ -17,10 +17,10 @@
  * - The typed arrays it returns are not unmapped by the GC: only detach() unmaps, after
  *   which the channel never touches them again.
  */
-import type { OpenContext } from '../mechanism.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import type { Role } from '../../core/vocabulary.js';
 import type { NativeAddon } from '../native/index.js';
-import { publishedNumber, semSlot, shmMechanism, shmTypedArray, type MappedSegment, type SidePair } from './shm-common.js';
+import { openShm, publishedNumber, semSlot, shmTypedArray, type MappedSegment, type ShmFlavour, type SidePair } from './shm-common.js';
 
 const hex = (key: number): string => `0x${key.toString(16).padStart(8, '0')}`;
 
@@ -52,10 +52,8 @@ function semaphores(addon: NativeAddon, semid: number, role: Role, owner: boolea
   };
 }
 
-export const shmSysv = shmMechanism({
+const flavour: ShmFlavour = {
   id: 'shm-sysv',
-  summary: 'SysV shared memory ring (shmget), woken by spinning, a futex or a SysV semaphore',
-  requires: ['ipc-namespace'],
   createSegment(ctx: OpenContext, size: number) {
     const key = ctx.ipc.sysv('sysv-shm', 0);
     const bytes = shmTypedArray().create(size, 'Uint8Array', key, '600');
@@ -80,5 +78,9 @@ export const shmSysv = shmMechanism({
     const semid = addon.semGet(publishedNumber(info, 'semKey'), 2, { create: false });
     return semaphores(addon, semid, role, false);
   },
-});
+};
 
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return openShm(flavour, ctx);
+}

@@ -31,7 +31,7 @@ import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { CaseSkipped } from '../case-skipped.js';
-import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import { retryUntil, serverPort } from '../net-connect.js';
 import { FrameQueue } from '../stream-channel.js';
 import {
@@ -41,7 +41,6 @@ import {
   decodeDatagram,
   encodeHeader,
   MAX_CHUNK_PAYLOAD_BYTES,
-  maxFrameBytes,
   Reassembler,
   writeHeader,
   CHUNK_HEADER_BYTES,
@@ -326,18 +325,7 @@ async function openClient(ctx: OpenContext): Promise<Channel> {
   }
 }
 
-const LARGEST_FRAME_BYTES = maxFrameBytes(MAX_CHUNK_PAYLOAD_BYTES);
-
-export const udp: Mechanism = {
-  id: 'udp',
-  summary: 'UDP datagrams over the pod loopback; frames over 65,507 B are chunked, lost chunks lose the frame',
-  requires: [],
-  lossy: true,
-  supports(_probe, messageBytes) {
-    if (messageBytes > LARGEST_FRAME_BYTES) {
-      return { ok: false, reason: `udp chunking carries at most ${LARGEST_FRAME_BYTES} bytes per frame (65,535 chunks of ${MAX_CHUNK_PAYLOAD_BYTES} B); ${messageBytes} B is larger` };
-    }
-    return SUPPORTED;
-  },
-  open: (ctx) => (ctx.role === 'server' ? openServer(ctx) : openClient(ctx)),
-};
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return ctx.role === 'server' ? openServer(ctx) : openClient(ctx);
+}

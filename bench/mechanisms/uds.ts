@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
-import { SUPPORTED, type Channel, type Mechanism, type OpenContext } from '../mechanism.js';
+import type { Channel, OpenContext } from '../mechanism.js';
 import { acceptOne, dialSocket } from '../net-connect.js';
 import { socketChannel } from '../stream-channel.js';
 
@@ -53,10 +53,7 @@ async function openClient(ctx: OpenContext): Promise<Channel> {
   return socketChannel(await dialSocket({ path }, ctx, `the Unix socket ${path}`));
 }
 
-export const uds: Mechanism = {
-  id: 'uds',
-  summary: 'Unix stream socket whose file is on the shared emptyDir volume',
-  requires: ['volume-disk'],
-  supports: () => SUPPORTED,
-  open: (ctx) => (ctx.role === 'server' ? openServer(ctx) : openClient(ctx)),
-};
+/** Both ends of the channel (bench/registry.ts loads this module when a case opens one). */
+export function open(ctx: OpenContext): Promise<Channel> {
+  return ctx.role === 'server' ? openServer(ctx) : openClient(ctx);
+}
