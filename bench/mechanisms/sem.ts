@@ -7,8 +7,8 @@
  *
  * Mailbox layout: one 2 KiB slot per direction (client->server at 0, server->client at
  * 2048), each a u32 "full" flag, a u32 frame length and up to 2040 bytes of frame. Data
- * frames are at most 64 bytes (the registry's supports()); the slot is larger so the JSON control frames
- * (Begin/End/Summary, well under 1 KiB) fit as well.
+ * frames are at most 64 bytes (sem's supports() in bench/registry.ts); the slot is larger so
+ * the JSON control frames (Begin/End/Summary, well under 1 KiB) fit as well.
  */
 import shm from 'shm-typed-array';
 import type { Channel, OpenContext } from '../mechanism.js';

@@ -11,8 +11,8 @@
  * comes from ctx.ipc, which ledgers it before creation, so the harness sweeps what a killed
  * side could not remove.
  *
- * The addon question: only `futex` and `sem` need bench/native, so they declare
- * 'native-addon' per variant (`spin` runs without a compiler) and the matrix skips them
+ * The addon question: only `futex` and `sem` need bench/native, so their registry entries
+ * declare 'native-addon' per variant (`spin` runs without a compiler) and the matrix skips them
  * where the addon is not built. open() still refuses, as CaseSkipped naming the fix, if a
  * plan asks for them anyway.
  */
@@ -37,7 +37,6 @@ import {
   type Sleeper,
   type WakeUp,
 } from '../shm-ring.js';
-
 
 type ShmTypedArray = typeof import('shm-typed-array');
 let shmModule: ShmTypedArray | undefined;
