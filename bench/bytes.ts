@@ -46,26 +46,3 @@ export function copyWords(dst: Uint8Array, dstWords: Int32Array, at: number, src
   for (let i = 0; i < words; i++) dstWords[d + i] = srcWords[s + i]!;
   for (let i = words << 2; i < n; i++) dst[at + i] = src[from + i]!;
 }
-
-/**
- * The view `bytes[0, length)`, reused while the length repeats: a receiver returning a
- * prefix of its buffer per message makes one view per distinct length, not per message.
- */
-export class PrefixView {
-  private view: Uint8Array;
-
-  constructor(private bytes: Uint8Array) {
-    this.view = bytes.subarray(0, 0);
-  }
-
-  /** Point at a new (grown) buffer. */
-  reset(bytes: Uint8Array): void {
-    this.bytes = bytes;
-    this.view = bytes.subarray(0, 0);
-  }
-
-  of(length: number): Uint8Array {
-    if (this.view.length !== length) this.view = this.bytes.subarray(0, length);
-    return this.view;
-  }
-}

@@ -10,7 +10,8 @@
  * Run before the cases of every `podipc run` as `node dist/bench/entrypoint.js --calibrate
  * SIZES` (a fresh process, like a probe), recorded in results.json `env.probeOverhead`.
  */
-import { copyBytes, PrefixView } from './bytes.js';
+import { copyBytes } from './bytes.js';
+import { ReceiveFrames } from './frame.js';
 import { checksumImplementation } from './checksum.js';
 import type { Channel } from './mechanism.js';
 import { latencyClient } from './probes/latency.js';
@@ -44,8 +45,8 @@ export function loopbackChannel(): Channel {
   const server = new ServerState('echo', false);
   let toServer = new Uint8Array(64 * 1024);
   let toClient = new Uint8Array(64 * 1024);
-  const serverView = new PrefixView(toServer);
-  const clientView = new PrefixView(toClient);
+  const serverView = new ReceiveFrames(toServer);
+  const clientView = new ReceiveFrames(toClient);
   let answer: Uint8Array | undefined;
   return {
     send(frame) {

@@ -31,7 +31,8 @@
 import { FRAME_HEADER_BYTES } from '../core/frame-format.js';
 import type { Channel } from './mechanism.js';
 import type { Role } from '../core/vocabulary.js';
-import { copyBytes, copyWords, PrefixView, wordsOf } from './bytes.js';
+import { copyBytes, copyWords, wordsOf } from './bytes.js';
+import { ReceiveFrames } from './frame.js';
 import { nowNs } from './clock.js';
 
 /**
@@ -290,7 +291,7 @@ export class FrameReceiver {
   private buf = new Uint8Array(64 * 1024);
   private bufWords = wordsOf(this.buf);
   /** The frame handed out: a view of `buf`, reused while frames keep their length. */
-  private readonly frame = new PrefixView(this.buf);
+  private readonly frame = new ReceiveFrames(this.buf);
   private have = 0;
   private need = FRAME_HEADER_BYTES;
   private headerSeen = false;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { test } from 'node:test';
 import { CRC32C_INIT, crc32c, crc32cUpdate, crc32cUpdateJs, NATIVE_MIN_BYTES, useChecksum } from '../bench/checksum.js';
-import { allocFrame, frameChecksum, stampFrame, verifyFrame, FRAME_OK } from '../bench/frame.js';
+import { allocFrame, checksumReadsWords, frameChecksum, ReceiveFrames, stampFrame, verifyFrame, FRAME_OK } from '../bench/frame.js';
 import { FrameKind } from '../core/frame-format.js';
 import { native, nativeUnavailableReason } from '../bench/native/index.js';
 
@@ -114,6 +114,45 @@ test('the frame checksum covers every byte but its own field, at every size up t
       covered.set(frame.subarray(0, 16));
       covered.set(frame.subarray(20), 16);
       assert.equal(frameChecksum(frame, frameBytes), crc32c(covered), `${frameBytes} B at offset ${offset}`);
+    }
+  }
+});
+
+test('a receiver reusing its buffer (ReceiveFrames) has its frames checksummed by words, with the same checksum at every size, for two receivers at once', () => {
+  const sizes = [20, 21, 22, 23, 24, 32, 63, 64, 65, 100, NATIVE_MIN_BYTES + 19, NATIVE_MIN_BYTES + 20, NATIVE_MIN_BYTES + 23, 4096 + 3];
+  // Two receivers, as the calibration's loopback has (one per direction), used in turn.
+  const buffers = [new Uint8Array(8192), new Uint8Array(8192)];
+  const receivers = buffers.map((b) => new ReceiveFrames(b));
+  for (const frameBytes of sizes) {
+    for (let r = 0; r < 2; r++) {
+      buffers[r]!.set(randomBytes(8192));
+      const frame = receivers[r]!.of(frameBytes);
+      const covered = new Uint8Array(frameBytes - 4);
+      covered.set(frame.subarray(0, 16));
+      covered.set(frame.subarray(20), 16);
+      assert.ok(checksumReadsWords(frame), `${frameBytes} B, receiver ${r}: read by words`);
+      assert.equal(frameChecksum(frame, frameBytes), crc32c(covered), `${frameBytes} B, receiver ${r}`);
+    }
+    // The first receiver's view is still known after the second made its own.
+    assert.ok(checksumReadsWords(receivers[0]!.of(frameBytes)));
+  }
+  // A frame in a buffer of its own (a socket's read) takes the byte loop.
+  assert.equal(checksumReadsWords(stampFrame(allocFrame(64), FrameKind.Data, 1)), false);
+});
+
+test('read by words, a flipped bit in any byte of a frame is found, the tail bytes after the last whole word included', () => {
+  for (const frameBytes of [64, 67, 1024 + 2]) {
+    const buffer = new Uint8Array(4096);
+    const receiver = new ReceiveFrames(buffer);
+    buffer.set(stampFrame(allocFrame(frameBytes), FrameKind.Data, 0x01020304));
+    const frame = receiver.of(frameBytes);
+    assert.ok(checksumReadsWords(frame));
+    assert.equal(verifyFrame(frame), FRAME_OK, `${frameBytes} B`);
+    for (let at = 0; at < frameBytes; at++) {
+      if (at >= 16 && at < 20) continue; // the checksum field itself
+      frame[at] = frame[at]! ^ 0x10;
+      assert.notEqual(verifyFrame(frame), FRAME_OK, `${frameBytes} B: byte ${at} flipped`);
+      frame[at] = frame[at]! ^ 0x10;
     }
   }
 });

@@ -11,9 +11,8 @@
  * On the hot path (the peer answers within a slice) recv/send return synchronously.
  */
 import { FRAME_HEADER_BYTES } from '../../core/frame-format.js';
-import { readHeader } from '../frame.js';
+import { readHeader, ReceiveFrames } from '../frame.js';
 import type { Channel } from '../mechanism.js';
-import { PrefixView } from '../bytes.js';
 
 export interface MessageTransport {
   /** The largest message the transport carries; longer frames are chunked to this size. */
@@ -52,7 +51,7 @@ export function messageChannel(transport: MessageTransport, options: MessageChan
   // ping-pong allocates nothing per message.
   let buffer = new Uint8Array(Math.max(4096, chunkBytes) + chunkBytes);
   let firstChunk = buffer.subarray(0, chunkBytes);
-  const frameView = new PrefixView(buffer);
+  const frameView = new ReceiveFrames(buffer);
   const grow = (bytes: number, keep: number): void => {
     const grown = new Uint8Array(bytes);
     grown.set(buffer.subarray(0, keep));
