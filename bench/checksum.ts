@@ -7,7 +7,8 @@
  * - below NATIVE_MIN_BYTES, this file's portable slicing-by-8 (Kounavis & Berry, "A
  *   Systematic Approach to Building High Performance Software-based CRC Generators", ISCC
  *   2005): 8 bytes per step with eight 256-entry tables, and no native call, whose fixed
- *   cost would dominate a 64-byte frame;
+ *   cost would dominate a 64-byte frame. It reads a frame four bytes per load where the
+ *   receiver keeps a word view of its buffer (crc32cUpdateGapWords), one byte otherwise;
  * - from NATIVE_MIN_BYTES on, the addon's `crc32cUpdate` (bench/native/crc32c.cc): the
  *   SSE4.2 instruction on three interleaved streams joined with PCLMULQDQ, chosen by CPU
  *   detection, with a portable C++ fallback. Without the addon (not built) everything
@@ -102,10 +103,10 @@ export function crc32cUpdateGap(state: number, bytes: Uint8Array, gapAt: number,
 /**
  * crc32cUpdateGap for bytes that have a word view: `words`, an Int32Array over the same
  * memory from the bytes' first byte (ReceiveFrames in frame.ts keeps one). The head and the
- * payload up to its last whole word are read four bytes per load instead of one, which is
- * most of the byte loop's cost: a 64-byte frame takes about two thirds of the time
- * (BENCHMARKS.md, "The checksum"). `gapAt` and `gapBytes` must be whole words; a little-endian
- * host only (WORDS_ARE_LITTLE_ENDIAN), since a word holds the stream's bytes in memory order.
+ * payload up to its last whole word are read four bytes per load instead of one: a 64-byte
+ * frame takes about three quarters of the byte walk's time (BENCHMARKS.md, "A receiver's
+ * checksum by words"). `gapAt` and `gapBytes` must be whole words; a little-endian host only
+ * (WORDS_ARE_LITTLE_ENDIAN), since a word holds the stream's bytes in memory order.
  */
 export function crc32cUpdateGapWords(state: number, bytes: Uint8Array, words: Int32Array, gapAt: number, gapBytes: number, to: number): number {
   const payloadAt = gapAt + gapBytes;
