@@ -26,7 +26,7 @@ import { serve } from './probes/session.js';
 import { CALIBRATION_LINE_PREFIX, calibrateProbe } from './calibrate.js';
 import { MIN_MESSAGE_BYTES } from '../core/frame-format.js';
 import { mechanismLabel } from '../core/vocabulary.js';
-import { NODE_PROBE_V8_FLAGS } from '../core/node-probe.js';
+import { NODE_PROBE_V8_FLAGS_SETTABLE_LATER } from '../core/node-probe.js';
 import { v8FlagsToSet, warmupPolicy, type WarmupPolicy } from './warmup-policy.js';
 import type { ProbeOutcome, ProbeSettings } from './probes/types.js';
 
@@ -145,7 +145,8 @@ function calibrationSizes(): number[] | undefined {
 
 async function main(): Promise<void> {
   // Before any case runs, so the probe's functions have the budget from their first call.
-  for (const flag of v8FlagsToSet(NODE_PROBE_V8_FLAGS, process.execArgv)) setFlagsFromString(flag);
+  // The others V8 reads only as it starts: every command that starts the probe gives them.
+  for (const flag of v8FlagsToSet(NODE_PROBE_V8_FLAGS_SETTABLE_LATER, process.execArgv)) setFlagsFromString(flag);
   const warmup = warmupPolicy(env);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

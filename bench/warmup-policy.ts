@@ -89,7 +89,7 @@ function settleCap(text: string | undefined): number | undefined {
 }
 
 /**
- * Which of `flags` (NODE_PROBE_V8_FLAGS, core/node-probe.ts) the probe sets on itself: those
+ * Which of `flags` (NODE_PROBE_V8_FLAGS_SETTABLE_LATER, core/node-probe.ts) the probe sets on itself: those
  * the command line does not already give (a benchmark comparing V8's defaults runs
  * `node --interrupt-budget=67584 ...`, and its value wins).
  */

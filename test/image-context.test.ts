@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { cacheContentPath, contextFiles, fillNpmCache, includedPaths, lockedTarballs, sha512Integrity, withResolvedUrls, writeContext } from '../harness/image/context.js';
 import { baseTag, depsTag } from '../harness/image/offline-base.js';
+import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../core/node-probe.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'podipc-image-context-'));
@@ -115,4 +116,11 @@ test('base image tags name what went into them', () => {
   assert.notEqual(baseTag({ role: 'runtime', mirror: 'http://deb.debian.org/debian' }), builder);
   assert.equal(depsTag(builder, ['sha512-b', 'sha512-a']), depsTag(builder, ['sha512-a', 'sha512-b']), 'the order of the lockfile does not matter');
   assert.notEqual(depsTag(builder, ['sha512-a']), depsTag(builder, ['sha512-a', 'sha512-b']));
+});
+
+test("the image's ENTRYPOINT starts the Node probe with the V8 flags V8 reads only at start, as the runtime's commands do", () => {
+  const dockerfile = readFileSync(join(REPO, 'k8s', 'Dockerfile'), 'utf8');
+  const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  assert.ok(line, 'the Dockerfile has an ENTRYPOINT');
+  assert.deepEqual(JSON.parse(line.slice('ENTRYPOINT '.length)), ['node', ...NODE_PROBE_COMMAND_LINE_FLAGS, 'dist/bench/entrypoint.js']);
 });

@@ -18,6 +18,7 @@ import { chooseSubnet, pairPlan, runNetwork, sweepRemoveSteps, takenSubnets, cre
 import { describeHonoured, parseDetection, sysctlRoute, tmpfsRoute } from '../harness/placements/podman/detect.js';
 import { podFromInspect } from '../harness/placements/podman/outcome.js';
 import type { PairSpec } from '../harness/plan.js';
+import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../core/node-probe.js';
 
 const engine = { id: 'podman' as const, command: ['podman'], env: {} };
 const TAG = 't3st';
@@ -58,7 +59,8 @@ test('same pod: one pod named for the run, every volume a podman volume of its o
   assert.equal(memory?.tmpfsBytes, 256 * 1_048_576, 'the memory volume keeps its sizeLimit, as tmpfs');
   assert.ok(pair.volumes.filter((v) => v !== memory).every((v) => v.tmpfsBytes === undefined), 'the other volumes are on disk');
   assert.ok(pod.spec?.containers.every((c) => c.ports === undefined));
-  assert.deepEqual(pod.spec?.containers.map((c) => c.command), [['node', '/app/dist/bench/entrypoint.js'], ['node', '/app/dist/bench/entrypoint.js']], "the runtime's image command, from the renderer");
+  const command = ['node', ...NODE_PROBE_COMMAND_LINE_FLAGS, '/app/dist/bench/entrypoint.js'];
+  assert.deepEqual(pod.spec?.containers.map((c) => c.command), [command, command], "the runtime's image command, with the probe's V8 flags, from the renderer");
 });
 
 test('without a tmpfs route the memory volume is a plain volume (the matrix skips the tmpfs cases); with emptyDir honoured it stays one', () => {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { NODE_PROBE_V8_FLAGS, nodeProbeV8FlagsText } from '../core/node-probe.js';
+import { NODE_PROBE_COMMAND_LINE_FLAGS, NODE_PROBE_V8_FLAGS, NODE_PROBE_V8_FLAGS_SETTABLE_LATER, nodeProbeV8FlagsText } from '../core/node-probe.js';
+import { nodeRuntime } from '../harness/runtimes/node.js';
 import { LATENCY_FIRST_CASE_WARMUP, NEW_SIZE_WARMUP, PROCESS_WARMUP, SETTLE_CAP_MS, v8FlagsToSet, warmupPolicy } from '../bench/warmup-policy.js';
 
 test('a first latency case warms up its fixed count; a later one a new size\'s count, fewer round trips for large messages', () => {
@@ -46,5 +47,30 @@ test('a V8 flag the probe sets is one this Node knows (V8 would ignore a misspel
   // --v8-options lists every flag the embedded V8 accepts; an unknown flag given to
   // setFlagsFromString is dropped without an error, so the list is checked here.
   const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
-  for (const flag of NODE_PROBE_V8_FLAGS) assert.ok(options.includes(`  ${flag.split('=')[0]} `), `${flag} is not among node --v8-options`);
+  // --v8-options names a boolean flag without its "no-".
+  for (const flag of NODE_PROBE_V8_FLAGS) assert.ok(options.includes(`  ${flag.split('=')[0]!.replace(/^--no-/, '--')} `), `${flag} is not among node --v8-options`);
+});
+
+test('the runtime starts the Node probe with the flags V8 reads only at start on its command line; the probe sets the others on itself', () => {
+  assert.deepEqual(nodeRuntime.hostCommand('/x/plan.json').args, [...NODE_PROBE_COMMAND_LINE_FLAGS, nodeRuntime.hostCommand('/x/plan.json').args.at(-3), '--plan', '/x/plan.json']);
+  assert.deepEqual(nodeRuntime.imageCommand, ['node', ...NODE_PROBE_COMMAND_LINE_FLAGS, '/app/dist/bench/entrypoint.js']);
+  assert.deepEqual(NODE_PROBE_COMMAND_LINE_FLAGS, ['--no-concurrent-recompilation']);
+  // Every recorded flag reaches V8 one way or the other, and none both ways.
+  assert.deepEqual([...NODE_PROBE_COMMAND_LINE_FLAGS, ...NODE_PROBE_V8_FLAGS_SETTABLE_LATER].sort(), [...NODE_PROBE_V8_FLAGS].sort());
+});
+
+/** How a Node process optimised a hot function: the compile modes --trace-opt printed. */
+function compileModes(args: string[]): string[] {
+  const hot = 'let s = 0; function f(i) { return (i * 7) ^ (i >>> 3); } for (let i = 0; i < 5e6; i++) s += f(i); if (s === 0.5) console.log(s);';
+  const out = spawnSync(process.execPath, [...args, '--trace-opt', '-e', hot], { encoding: 'utf8' }).stdout;
+  return [...new Set([...out.matchAll(/compiling method .*mode: ConcurrencyMode::(k\w+)/g)].map((m) => m[1]!))];
+}
+
+test('V8 compiles on the main thread with --no-concurrent-recompilation on the command line, and not when it is set after start', () => {
+  // Why the flag is on every command line, not set by the probe on itself (BENCHMARKS.md,
+  // "The compiler thread"): the second case is what the probe did before, and it changed nothing.
+  assert.deepEqual(compileModes(['--no-concurrent-recompilation']), ['kSynchronous']);
+  assert.deepEqual(compileModes([]), ['kConcurrent']);
+  const setLater = compileModes(['--import', `data:text/javascript,import v8 from 'node:v8'; v8.setFlagsFromString('--no-concurrent-recompilation');`]);
+  assert.deepEqual(setLater, ['kConcurrent']);
 });

@@ -13,13 +13,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { extractProbeLines, PROTOCOL_VERSION, type Plan, type PlanCase, type ProbeLine } from '../../core/protocol.js';
 import { sweepLedger } from '../native/ledger.js';
 import { THIS_CHECKOUT } from './podipc-cli.js';
+import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../../core/node-probe.js';
 
 export interface PairOptions {
   mechanism: string;
   variant?: string;
   cases: Array<Omit<PlanCase, 'mechanism' | 'variant'>>;
   budget: Plan['budget'];
-  /** Extra node flags for both sides (e.g. --trace-opt). */
+  /** Extra node flags for both sides (e.g. --trace-opt), after the probe's own (NODE_PROBE_COMMAND_LINE_FLAGS): a later value wins. */
   nodeFlags?: string[];
   /** Extra environment for both sides. */
   env?: Record<string, string>;
@@ -53,7 +54,7 @@ export async function runProbePair(o: PairOptions): Promise<ProbeLine[]> {
     const native = o.runtime?.[role] === 'native';
     const [command, args] = native
       ? [join(THIS_CHECKOUT, 'build', 'Release', 'podipc_probe'), ['--plan', file]]
-      : [process.execPath, [...(o.nodeFlags ?? []), entry, '--plan', file]];
+      : [process.execPath, [...NODE_PROBE_COMMAND_LINE_FLAGS, ...(o.nodeFlags ?? []), entry, '--plan', file]];
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let out = '';
     let err = '';

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Runtime } from './runtime.js';
+import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../../core/node-probe.js';
 
 export const NODE_ENTRYPOINT = resolve(import.meta.dirname, '../../bench/entrypoint.js');
 
@@ -16,6 +17,7 @@ export const nodeRuntime: Runtime = {
     return { ok: true };
   },
   implements: () => ({ ok: true }),
-  hostCommand: (planPath) => ({ command: process.execPath, args: [NODE_ENTRYPOINT, '--plan', planPath] }),
-  imageCommand: ['node', '/app/dist/bench/entrypoint.js'],
+  // The V8 flags that V8 reads only as it starts (core/node-probe.ts).
+  hostCommand: (planPath) => ({ command: process.execPath, args: [...NODE_PROBE_COMMAND_LINE_FLAGS, NODE_ENTRYPOINT, '--plan', planPath] }),
+  imageCommand: ['node', ...NODE_PROBE_COMMAND_LINE_FLAGS, '/app/dist/bench/entrypoint.js'],
 };
