@@ -54,8 +54,8 @@ export function frameChecksum(frame: Uint8Array, frameBytes: number): number {
 
 /** frameChecksum as a signed 32-bit integer (the same bits): what the per-message paths use. */
 function frameChecksumI32(frame: Uint8Array, frameBytes: number): number {
-  // `| 0`: CRC32C_INIT (0xffffffff) is a double, and passed as one it is boxed, 16 bytes a call.
   const words = frame === latestView ? latestWords : frame === earlierView ? earlierWords : undefined;
+  // `| 0`: CRC32C_INIT (0xffffffff) is a double, and passed as one it is boxed, 16 bytes a call.
   if (words !== undefined) return crc32cUpdateGapWords(CRC32C_INIT | 0, frame, words, 16, 4, frameBytes) ^ -1;
   return crc32cUpdateGap(CRC32C_INIT | 0, frame, 16, 4, frameBytes) ^ -1;
 }
@@ -64,7 +64,7 @@ function frameChecksumI32(frame: Uint8Array, frameBytes: number): number {
  * The two views ReceiveFrames made last, with their buffers' word views: one per direction
  * when both sides run in one process (the calibration's loopback, tests), and a probe's own
  * receive buffer otherwise. Two identity checks per checksum find them; any other frame (a
- * socket's read, a control frame) takes the byte loop.
+ * socket's read, a frame being stamped) takes the byte walk.
  */
 let latestView: Uint8Array | undefined;
 let latestWords: Int32Array | undefined;
