@@ -23,7 +23,7 @@ const INTERRUPT_BUDGET = '--interrupt-budget=8448';
  * `--no-concurrent-recompilation`: V8 compiles optimised code on the main thread, in the
  * round trip that made a function hot, instead of on a thread of its own. Concurrently, that
  * thread was still compiling the mechanism's code well into a quick case's measured window:
- * the client's process used 57-71 µs of CPU per 46-76 µs round trip (tcp, ws) against 26-33
+ * the client's process used 57-100 µs of CPU per 46-76 µs round trip (tcp, ws) against 26-34
  * µs in the full profile, and on two cores the compiler thread's time came out of the round
  * trips. On the command line the quick profile's WebSocket p50 read 54.7-54.8 µs instead of
  * 74.4-76.5 µs, tcp's 39.4-41.1 µs instead of 46.5-47.4 µs, and the full profile's did not move
