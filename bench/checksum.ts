@@ -72,8 +72,9 @@ export function useChecksum(mode: 'auto' | 'js'): void {
 /** What the probes use, in words, for results and benchmarks. */
 export function checksumImplementation(): string {
   nativeCrc ??= lookUpNative();
-  if (nativeCrc === null) return 'CRC-32C, JavaScript slicing-by-8 at every size';
-  return `CRC-32C, JavaScript slicing-by-8 below ${NATIVE_MIN_BYTES} B, native (${native().crc32cImplementation}) from ${NATIVE_MIN_BYTES} B`;
+  const walk = 'JavaScript slicing-by-8 (by words for a reused receive buffer, by bytes otherwise)';
+  if (nativeCrc === null) return `CRC-32C, ${walk} at every size`;
+  return `CRC-32C, ${walk} below ${NATIVE_MIN_BYTES} B, native (${native().crc32cImplementation}) from ${NATIVE_MIN_BYTES} B`;
 }
 
 /** Feed bytes[from..to) into an un-finalised CRC-32C state and return the new state. */
