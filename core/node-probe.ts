@@ -32,13 +32,14 @@ const INTERRUPT_BUDGET = '--interrupt-budget=8448';
  */
 const NO_CONCURRENT_RECOMPILATION = '--no-concurrent-recompilation';
 
-export const NODE_PROBE_V8_FLAGS: readonly string[] = [INTERRUPT_BUDGET, NO_CONCURRENT_RECOMPILATION];
-
 /** Given on every command line that starts the probe: V8 reads them only as it starts, and every supported Node knows them. */
 export const NODE_PROBE_COMMAND_LINE_FLAGS: readonly string[] = [NO_CONCURRENT_RECOMPILATION];
 
 /** Set by the probe on itself: V8 takes them after it has started, and ignores them where it lacks them. */
 export const NODE_PROBE_V8_FLAGS_SETTABLE_LATER: readonly string[] = [INTERRUPT_BUDGET];
+
+/** Every flag the probe runs with, either way: what results.json records. */
+export const NODE_PROBE_V8_FLAGS: readonly string[] = [...NODE_PROBE_V8_FLAGS_SETTABLE_LATER, ...NODE_PROBE_COMMAND_LINE_FLAGS];
 
 /** The recorded flags as people read them: files from before the probe set any ran on V8's defaults. */
 export function nodeProbeV8FlagsText(flags: readonly string[] | undefined): string {

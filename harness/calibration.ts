@@ -14,8 +14,7 @@ import { CALIBRATION_LINE_PREFIX } from '../bench/calibrate.js';
 import { formatZodError } from '../core/protocol.js';
 import { probeOverheadSchema, type ProbeOverhead } from '../core/results.js';
 import type { RuntimeId } from '../core/vocabulary.js';
-import { NODE_ENTRYPOINT } from './runtimes/node.js';
-import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../core/node-probe.js';
+import { nodeProbeArgs } from './runtimes/node.js';
 
 const run = promisify(execFile);
 const CALIBRATION_TIMEOUT_MS = 60_000;
@@ -30,7 +29,7 @@ export function parseCalibration(stdout: string): ProbeOverhead {
 }
 
 async function calibrateNode(sizes: readonly number[]): Promise<ProbeOverhead> {
-  const { stdout } = await run(process.execPath, [...NODE_PROBE_COMMAND_LINE_FLAGS, NODE_ENTRYPOINT, '--calibrate', sizes.join(',')], { timeout: CALIBRATION_TIMEOUT_MS });
+  const { stdout } = await run(process.execPath, nodeProbeArgs('--calibrate', sizes.join(',')), { timeout: CALIBRATION_TIMEOUT_MS });
   return parseCalibration(stdout);
 }
 

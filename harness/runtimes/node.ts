@@ -9,6 +9,11 @@ import { NODE_PROBE_COMMAND_LINE_FLAGS } from '../../core/node-probe.js';
 
 export const NODE_ENTRYPOINT = resolve(import.meta.dirname, '../../bench/entrypoint.js');
 
+/** The arguments after `node` that start the Node probe on this host: the V8 flags V8 reads only as it starts (core/node-probe.ts), the entrypoint, `args`. */
+export function nodeProbeArgs(...args: string[]): string[] {
+  return [...NODE_PROBE_COMMAND_LINE_FLAGS, NODE_ENTRYPOINT, ...args];
+}
+
 export const nodeRuntime: Runtime = {
   id: 'node',
   summary: () => `the Node probe (bench/entrypoint.ts) on Node ${process.versions.node}`,
@@ -17,7 +22,6 @@ export const nodeRuntime: Runtime = {
     return { ok: true };
   },
   implements: () => ({ ok: true }),
-  // The V8 flags that V8 reads only as it starts (core/node-probe.ts).
-  hostCommand: (planPath) => ({ command: process.execPath, args: [...NODE_PROBE_COMMAND_LINE_FLAGS, NODE_ENTRYPOINT, '--plan', planPath] }),
+  hostCommand: (planPath) => ({ command: process.execPath, args: nodeProbeArgs('--plan', planPath) }),
   imageCommand: ['node', ...NODE_PROBE_COMMAND_LINE_FLAGS, '/app/dist/bench/entrypoint.js'],
 };
